@@ -1,0 +1,90 @@
+// swift-tools-version: 6.0
+// ModelRouter: a monitoring-first, self-hosted LLM gateway.
+//
+// Layers, bottom to top (see README "Architecture"):
+//   C system libraries  CMicroHTTPD, CCurl, CSQLite        (modulemap + typed shims)
+//   C wrappers          MRHTTPServer, MRHTTPClient, MRSQLite (no C type leaks out, no LLM knowledge)
+//   shared values       MRCommon                             (durations, times)
+//   web layer           MRWeb                                (routes, errors, JSON, query parsing)
+//   domain              MRConfig, MRStore, MRAPI
+//   wiring              MRApp  →  executable `modelrouter`
+//   tests               MRTestSupport + one test target per library target
+import PackageDescription
+
+let package = Package(
+    name: "modelrouter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "modelrouter", targets: ["modelrouter"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // MARK: C system libraries
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // MARK: Wrappers, one per C library
+        .target(
+            name: "MRHTTPServer",
+            dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "MRHTTPClient",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "MRSQLite", dependencies: ["CSQLite"]),
+
+        // MARK: Shared values and the web layer
+        .target(name: "MRCommon"),
+        .target(
+            name: "MRWeb",
+            dependencies: ["MRHTTPServer", "MRCommon", .product(name: "Logging", package: "swift-log")]),
+
+        // MARK: Domain
+        .target(name: "MRConfig", dependencies: ["MRCommon", "Yams"]),
+        .target(
+            name: "MRStore",
+            dependencies: [
+                "MRSQLite", "MRCommon", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "MRAPI",
+            dependencies: [
+                "MRWeb", "MRStore", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: Wiring and the executable
+        .target(
+            name: "MRApp",
+            dependencies: [
+                "MRAPI", "MRWeb", "MRHTTPServer", "MRHTTPClient", "MRStore", "MRConfig", "MRCommon",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "modelrouter",
+            dependencies: [
+                "MRApp", "MRConfig", "MRStore", "MRCommon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: Tests
+        .target(
+            name: "MRTestSupport",
+            dependencies: ["MRApp", "MRHTTPServer", "MRHTTPClient", "MRConfig", "MRStore"]),
+        .testTarget(name: "MRHTTPServerTests", dependencies: ["MRHTTPServer", "MRTestSupport"]),
+        .testTarget(name: "MRHTTPClientTests", dependencies: ["MRHTTPClient", "MRTestSupport"]),
+        .testTarget(name: "MRSQLiteTests", dependencies: ["MRSQLite", "MRTestSupport"]),
+        .testTarget(name: "MRConfigTests", dependencies: ["MRConfig", "MRCommon", "MRTestSupport"]),
+        .testTarget(name: "MRStoreTests", dependencies: ["MRStore", "MRTestSupport"]),
+        .testTarget(name: "MRWebTests", dependencies: ["MRWeb", "MRHTTPServer", "MRTestSupport"]),
+        .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,69 @@
+// Typed wrappers for the libmicrohttpd calls Swift cannot import (variadics, unions).
+#ifndef MR_MHD_SHIM_H
+#define MR_MHD_SHIM_H
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+/// Starts a daemon with options passed as an array ending in MHD_OPTION_END.
+static inline struct MHD_Daemon *mr_mhd_start_daemon(unsigned int flags, uint16_t port,
+                                                     MHD_AccessHandlerCallback handler, void *handler_cls,
+                                                     struct MHD_OptionItem *options) {
+    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_END);
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_uint(enum MHD_OPTION option, unsigned int value) {
+    struct MHD_OptionItem item = {option, (intptr_t)value, NULL};
+    return item;
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_size(enum MHD_OPTION option, size_t value) {
+    struct MHD_OptionItem item = {option, (intptr_t)value, NULL};
+    return item;
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_end(void) {
+    struct MHD_OptionItem item = {MHD_OPTION_END, 0, NULL};
+    return item;
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_notify_completed(MHD_RequestCompletedCallback callback,
+                                                                   void *cls) {
+    struct MHD_OptionItem item = {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)callback, cls};
+    return item;
+}
+
+/// The port the daemon is bound to (useful after binding port 0).
+static inline uint16_t mr_mhd_daemon_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+
+/// The listening socket, so shutdown can stop accepting before streams are ended.
+static inline int mr_mhd_daemon_listen_fd(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    return info ? info->listen_fd : -1;
+}
+
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+static inline int mr_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL) return -1;
+    const struct sockaddr *addr = info->client_addr;
+    if (addr->sa_family == AF_INET) {
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, buffer, (socklen_t)size) ? 0 : -1;
+    }
+    if (addr->sa_family == AF_INET6) {
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, buffer, (socklen_t)size) ? 0
+                                                                                                          : -1;
+    }
+    return -1;
+}
+
+#endif
