@@ -3,6 +3,7 @@
 #define MR_MHD_SHIM_H
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -64,6 +65,29 @@ static inline int mr_mhd_client_address(struct MHD_Connection *connection, char 
                                                                                                           : -1;
     }
     return -1;
+}
+
+/// Fills `storage` with the IPv4/IPv6 address `host`:`port`; returns its length, or 0 if `host` is not an address.
+static inline socklen_t mr_mhd_make_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *storage) {
+    memset(storage, 0, sizeof(*storage));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)storage;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        return sizeof(struct sockaddr_in);
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)storage;
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        return sizeof(struct sockaddr_in6);
+    }
+    return 0;
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_sock_addr(struct sockaddr_storage *storage) {
+    struct MHD_OptionItem item = {MHD_OPTION_SOCK_ADDR, 0, storage};
+    return item;
 }
 
 #endif

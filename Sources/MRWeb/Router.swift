@@ -1,0 +1,124 @@
+import Logging
+import MRHTTPServer
+
+/// Dispatches requests to routes: 404 for unknown paths, 405 (with `Allow`) for known paths with the
+/// wrong method, the auth gate, and one place where every thrown error becomes the SPEC's error body.
+public struct Router: HTTPHandler {
+    public let routes: [Route]
+    private let ordered: [Route]
+    private let authenticator: any Authenticator
+    private let logger: Logger
+    private let observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)?
+
+    /// - Parameter observer: told of each completed request (metrics); must be cheap.
+    public init(
+        routes: [Route], authenticator: any Authenticator, logger: Logger,
+        observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)? = nil
+    ) {
+        self.routes = routes
+        // Most literal segments first; a rest parameter only after fixed-length patterns.
+        self.ordered = routes.sorted { a, b in
+            let (sa, sb) = (a.pattern.specificity, b.pattern.specificity)
+            if sa.hasRest != sb.hasRest { return !sa.hasRest }
+            return sa.literals > sb.literals
+        }
+        self.authenticator = authenticator
+        self.logger = logger
+        self.observer = observer
+    }
+
+    static func errorStyle(forPath path: String) -> ErrorStyle {
+        path == "/v1" || path.hasPrefix("/v1/") ? .openAI : .spec
+    }
+
+    /// The route and parameters for a method and path, or the error to answer.
+    public func resolve(method: String, path: String) -> Result<(Route, [String: String]), APIError> {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        if parts.last == "" { parts.removeLast() }  // tolerate a trailing slash
+        let segments = Array(parts)
+        var allowed: [String] = []
+        let lookupMethod = method == "HEAD" ? "GET" : method
+        for route in ordered {
+            guard let parameters = route.pattern.match(segments) else { continue }
+            if route.method == lookupMethod { return .success((route, parameters)) }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        if allowed.isEmpty { return .failure(.notFound("no route for \(path)")) }
+        return .failure(.methodNotAllowed(method, path: path, allowed: allowed))
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        let style = Router.errorStyle(forPath: request.path)
+        let route: Route
+        let parameters: [String: String]
+        switch resolve(method: request.method, path: request.path) {
+        case .success(let match): (route, parameters) = match
+        case .failure(let error): return .response(error.response(style: style))
+        }
+        let principal: Principal?
+        do {
+            principal = try authorize(request, access: route.access)
+        } catch {
+            return .response(render(error, request: request, style: style))
+        }
+        let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
+        switch route.handler {
+        case .notImplemented:
+            return .response(APIError.notImplemented("\(route.method) \(route.pattern)").response(style: style))
+        case .sync(let body):
+            do {
+                return .response(try body(routeRequest))
+            } catch {
+                return .response(render(error, request: request, style: style))
+            }
+        case .async(let body):
+            return .deferred {
+                do {
+                    return try await body(routeRequest)
+                } catch {
+                    return render(error, request: request, style: style)
+                }
+            }
+        }
+    }
+
+    private func authorize(_ request: HTTPRequest, access: Access) throws -> Principal? {
+        switch access {
+        case .public:
+            return nil
+        case .catalog where authenticator.publicCatalog:
+            return try? authenticator.authenticate(request)
+        case .catalog, .authenticated, .admin:
+            guard let principal = try authenticator.authenticate(request) else { throw APIError.authRequired() }
+            if access == .admin && !principal.isAdmin { throw APIError.forbidden() }
+            return principal
+        }
+    }
+
+    /// Every error leaves through here: known ones with their status, the rest as a logged 500.
+    public func render(_ error: any Error, request: HTTPRequest, style: ErrorStyle) -> HTTPResponse {
+        if let error = error as? any HTTPResponseError {
+            return error.response(style: style)
+        }
+        if let error = error as? JSONBodyError {
+            return APIError.validation(error.detail).response(style: style)
+        }
+        logger.error(
+            "unhandled error on \(request.method) \(request.path): \(error)",
+            metadata: ["request_id": "\(request.id)"])
+        return APIError.internal(requestID: request.id).response(style: style)
+    }
+
+    public func serverError(_ error: HTTPServerError, request: HTTPRequest) -> HTTPResponse {
+        let style = Router.errorStyle(forPath: request.path)
+        if error == .shuttingDown { return APIError.shuttingDown.response(style: style) }
+        if error.name == "payload_too_large" {
+            return APIError(status: 413, errorCode: "PAYLOAD_TOO_LARGE", detail: error.detail).response(style: style)
+        }
+        return APIError.internal(requestID: request.id).response(style: style)
+    }
+
+    public func requestCompleted(_ request: HTTPRequest, status: Int, duration: Duration) {
+        observer?(request, status, duration)
+    }
+}
