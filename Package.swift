@@ -57,6 +57,7 @@ let package = Package(
             name: "MRAPI",
             dependencies: [
                 "MRWeb", "MRStore", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         // MARK: Wiring and the executable

@@ -1,0 +1,130 @@
+import MRWeb
+
+/// The whole route table: every SPEC endpoint is declared here, built or not, so dispatch, OpenAPI and
+/// the bot spec all come from one list. A declared but unbuilt endpoint answers 501 NOT_IMPLEMENTED.
+public enum APIRoutes {
+    public static func make(_ context: APIContext) -> [Route] {
+        var routes = HealthRoutes.make(context) + KeyRoutes.make(context) + declaredRoutes
+        let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
+        routes += documents.routes()
+        return routes
+    }
+
+    /// Endpoints of later issues, declared now so clients and documents see the whole surface.
+    static let declaredRoutes: [Route] = [
+        // Catalog
+        Route(
+            "GET", "/api/models", summary: "All models, with filters", access: .catalog, tag: "catalog",
+            parameters: [
+                .init("capability", "chat, code, vision or embedding"), .init("publisher", "publisher name"),
+                .init("search", "substring of the id or name"), .init("status", "a probe status or 'available'"),
+            ], handler: .notImplemented),
+        Route(
+            "GET", "/api/models/available", summary: "Models with at least one available deployment",
+            access: .catalog, tag: "catalog", handler: .notImplemented),
+        Route(
+            "GET", "/api/models/{id...}", summary: "One model (ids contain '/')", access: .catalog, tag: "catalog",
+            parameters: [.init("id", in: .path, required: true, "model id, e.g. meta/llama-3.1-8b-instruct")],
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/publishers", summary: "Publishers with total and available model counts", access: .catalog,
+            tag: "catalog", handler: .notImplemented),
+        // Availability and probes
+        Route(
+            "GET", "/api/availability", summary: "Per deployment: status, state, uptime, latency percentiles",
+            access: .authenticated, tag: "availability", handler: .notImplemented),
+        Route(
+            "GET", "/api/availability/{model...}/history", summary: "Time series of one model for charts",
+            access: .authenticated, tag: "availability",
+            parameters: [
+                .init("model", in: .path, required: true, "model id"), .init("window", "e.g. 24h"),
+                .init("step", "e.g. 5m"),
+            ], handler: .notImplemented),
+        Route(
+            "GET", "/api/incidents", summary: "Deployment state changes (incident history)", access: .authenticated,
+            tag: "availability", handler: .notImplemented),
+        Route(
+            "GET", "/api/probe/single", summary: "Probe one model now", access: .authenticated, tag: "probes",
+            parameters: [.init("model", required: true, "model id"), .init("timeout", "duration, e.g. 10s")],
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/probe/stream", summary: "Run a batch probe; results as SSE", access: .authenticated,
+            tag: "probes",
+            parameters: [
+                .init("workers", type: "integer", "parallel probes"), .init("delay", "between starts, per worker"),
+                .init("timeout", "per probe"), .init("capability", "filter"), .init("publisher", "filter"),
+                .init("model", "filter"),
+            ], produces: "text/event-stream", handler: .notImplemented),
+        Route(
+            "GET", "/api/reports/latest", summary: "The latest probe report", access: .authenticated, tag: "probes",
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/reports", summary: "Probe reports, newest first (paginated)", access: .authenticated,
+            tag: "probes", parameters: [.init("cursor", "from a previous page's next"), .init("limit", type: "integer", "page size")],
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/reports/{id}", summary: "One probe report", access: .authenticated, tag: "probes",
+            parameters: [.init("id", in: .path, required: true, "run id")], handler: .notImplemented),
+        // Chat
+        Route(
+            "POST", "/api/chat", summary: "Chat through the router, JSON in and out", access: .authenticated,
+            tag: "chat", requestBody: "ChatRequest: model, messages or message, system, temperature, max_tokens, route",
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
+            tag: "chat",
+            parameters: [
+                .init("model", required: true, "model id, alias or auto"), .init("message", required: true, "user text"),
+                .init("system", "system prompt"), .init("temperature", type: "number", "0 to 2"),
+                .init("max_tokens", type: "integer", "output limit"),
+            ], produces: "text/event-stream", handler: .notImplemented),
+        Route(
+            "POST", "/api/chat/stream/multi", summary: "Multi-turn streaming chat (SSE)", access: .authenticated,
+            tag: "chat", requestBody: "ChatRequest with messages", produces: "text/event-stream",
+            handler: .notImplemented),
+        // Accounts
+        Route(
+            "POST", "/api/auth/signup", summary: "Create an account", access: .public, tag: "accounts",
+            requestBody: "email, password", handler: .notImplemented),
+        Route(
+            "POST", "/api/auth/login", summary: "Log in; returns a session token", access: .public, tag: "accounts",
+            requestBody: "email, password", handler: .notImplemented),
+        Route(
+            "GET", "/api/auth/verify", summary: "Verify an email address", access: .public, tag: "accounts",
+            parameters: [.init("token", required: true, "from the verification link")], handler: .notImplemented),
+        Route(
+            "GET", "/api/auth/me", summary: "The calling account", access: .authenticated, tag: "accounts",
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/provider-keys", summary: "Your vendor keys (names only, never the keys)",
+            access: .authenticated, tag: "accounts", handler: .notImplemented),
+        Route(
+            "POST", "/api/provider-keys", summary: "Store a vendor key (write-only, encrypted at rest)",
+            access: .authenticated, tag: "accounts", requestBody: "provider, api_key", handler: .notImplemented),
+        Route(
+            "DELETE", "/api/provider-keys/{id}", summary: "Delete a vendor key", access: .authenticated,
+            tag: "accounts", parameters: [.init("id", in: .path, required: true, "vendor key id")],
+            handler: .notImplemented),
+        Route(
+            "GET", "/api/bots", summary: "Bot deployments with integration snippets", access: .authenticated,
+            tag: "accounts", handler: .notImplemented),
+        Route(
+            "POST", "/api/bots", summary: "Create a bot deployment", access: .authenticated, tag: "accounts",
+            requestBody: "name, model, route", handler: .notImplemented),
+        // Operations
+        Route(
+            "GET", "/metrics", summary: "Prometheus metrics (text format)", access: .public, tag: "operations",
+            produces: "text/plain", handler: .notImplemented),
+        // OpenAI-compatible
+        Route(
+            "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
+            access: .authenticated, tag: "openai", requestBody: "OpenAI chat completion request",
+            handler: .notImplemented),
+        Route(
+            "GET", "/v1/models", summary: "OpenAI-compatible model list", access: .catalog, tag: "openai",
+            handler: .notImplemented),
+        Route(
+            "POST", "/v1/embeddings", summary: "OpenAI-compatible embeddings", access: .authenticated, tag: "openai",
+            requestBody: "OpenAI embeddings request", handler: .notImplemented),
+    ]
+}

@@ -1,0 +1,58 @@
+import Crypto
+import MRHTTPServer
+import MRStore
+import MRWeb
+import Synchronization
+
+/// The auth gate: the configured admin key, or an `ar_` API key looked up by its SHA-256 in the store.
+///
+/// Lookups run on libmicrohttpd threads, so results are cached for a few seconds: a revoked key stops
+/// working within `cacheTTL`, including one revoked by `modelrouter keys revoke` in another process.
+public final class KeyAuthenticator: Authenticator {
+    public let publicCatalog: Bool
+    private let adminKeyDigest: SHA256.Digest?
+    private let store: Store
+    private let cacheTTL: Duration
+    private let cache = Mutex<[String: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
+
+    public init(adminKey: String?, store: Store, publicCatalog: Bool, cacheTTL: Duration = .seconds(5)) {
+        self.adminKeyDigest = adminKey.flatMap { $0.isEmpty ? nil : SHA256.hash(data: Array($0.utf8)) }
+        self.store = store
+        self.publicCatalog = publicCatalog
+        self.cacheTTL = cacheTTL
+    }
+
+    public func authenticate(_ request: HTTPRequest) throws -> Principal? {
+        guard let credential = request.credential else { return nil }
+        guard credential.utf8.count <= 512 else { throw APIError.authInvalid() }
+        let digest = SHA256.hash(data: Array(credential.utf8))
+        // Comparing digests keeps the comparison's timing independent of the admin key's content.
+        if let adminKeyDigest, digest == adminKeyDigest {
+            return Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)
+        }
+        guard credential.hasPrefix("ar_") else { throw APIError.authInvalid() }
+        let hash = digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let now = ContinuousClock.now
+        if let hit = cache.withLock({ $0[hash] }), hit.expires > now {
+            guard let principal = hit.principal else { throw APIError.authInvalid() }
+            return principal
+        }
+        let record = try? store.apiKey(matchingHash: hash)
+        let principal = record.flatMap { record -> Principal? in
+            guard record.isActive else { return nil }
+            return Principal(kind: .apiKey, id: record.id, name: record.name, isAdmin: record.isAdmin, rpm: record.rpm)
+        }
+        cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }  // bound memory against floods of random keys
+            cache[hash] = (principal, now + cacheTTL)
+        }
+        guard let principal else { throw APIError.authInvalid() }
+        return principal
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

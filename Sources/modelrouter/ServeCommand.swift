@@ -1,0 +1,80 @@
+import ArgumentParser
+import Logging
+import MRApp
+import MRConfig
+
+/// `modelrouter serve`: run the service until SIGTERM/SIGINT, then shut down gracefully (exit 0).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP service (API, probes, dashboard).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "HOST:PORT to listen on (overrides server.listen).")
+    var listen: String?
+
+    @Flag(name: .long, help: "Add the simulated demo provider (no vendor key needed).")
+    var demo = false
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let config = try options.load(listen: listen, demo: demo)
+        let logger = Logs.bootstrap(level: logLevel)
+        let application: Application
+        do {
+            application = try Application(config: config, logger: logger)
+        } catch {
+            throw ValidationFailure(message: "cannot start: \(error)")
+        }
+        print("ModelRouter listening on \(application.baseURL)")
+        if config.demo {
+            logger.notice("--demo: the simulated demo provider arrives with the providers issue; serving without it")
+        }
+        SystemdNotifier.notify("READY=1")
+        let signal = await SignalWaiter.wait()
+        logger.notice("received \(signal)")
+        SystemdNotifier.notify("STOPPING=1")
+        await application.shutdown()
+    }
+}
+
+/// `modelrouter check-config`: validate the configuration without starting.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate the configuration file and exit.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let config = try options.load()
+        print("configuration OK")
+        print("  listen:    \(config.server.listen.host):\(config.server.listen.port)")
+        print("  database:  \(config.storage.path)")
+        print("  providers: \(config.providers.map(\.id).joined(separator: ", "))")
+    }
+}
+
+/// Subcommands whose features come with later issues: they say so and exit 2 rather than pretend.
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe", abstract: "One-shot batch probe (not built yet).")
+    func run() throws { throw NotBuilt(feature: "probe") }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Show a probe report (not built yet).")
+    func run() throws { throw NotBuilt(feature: "report") }
+}
+
+struct UsersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage accounts (not built yet).")
+    func run() throws { throw NotBuilt(feature: "users") }
+}
+
+struct NotBuilt: Error, CustomStringConvertible {
+    let feature: String
+    var description: String { "modelrouter \(feature): not implemented yet" }
+}

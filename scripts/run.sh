@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the service: installs what it needs, builds, and serves on http://127.0.0.1:8080 (or --listen).
+# Extra arguments go to `modelrouter serve`, e.g. scripts/run.sh --listen 127.0.0.1:9000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product modelrouter
+exec .build/release/modelrouter serve "$@"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every test: installs what it needs, builds in debug, runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build
