@@ -1,0 +1,53 @@
+/// The `server` section: the HTTP listener and what it exposes without authentication.
+public struct ServerConfig: Sendable, Equatable {
+    /// Bounds of ``maxBodyBytes``: 1 KiB to 1 GiB.
+    public static let maxBodyBytesRange = 1024...(1 << 30)
+
+    /// Listening address (`127.0.0.1:8080`).
+    public var listen: ListenAddress
+    /// Largest accepted request body; beyond it the answer is 413 `PAYLOAD_TOO_LARGE`.
+    public var maxBodyBytes: Int
+    /// When true, `/api/models*` answers without credentials.
+    public var publicCatalog: Bool
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`; otherwise it is public.
+    public var metricsToken: String?
+
+    /// A server section; every parameter defaults to the SPEC's value.
+    public init(
+        listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
+        maxBodyBytes: Int = 1_048_576,
+        publicCatalog: Bool = false,
+        metricsToken: String? = nil
+    ) {
+        self.listen = listen
+        self.maxBodyBytes = maxBodyBytes
+        self.publicCatalog = publicCatalog
+        self.metricsToken = metricsToken
+    }
+}
+
+extension ServerConfig {
+    static let keys = ["listen", "max_body_bytes", "public_catalog", "metrics_token"]
+
+    /// Reads the section over `defaults`: keys absent from the file keep their default.
+    init(from node: ConfigNode, defaults: ServerConfig) throws(ConfigError) {
+        self = defaults
+        let map = try node.mapping(allowedKeys: Self.keys)
+        if let value = map["listen"] { listen = try value.listenAddress() }
+        if let value = map["max_body_bytes"] { maxBodyBytes = try value.int(in: Self.maxBodyBytesRange) }
+        if let value = map["public_catalog"] { publicCatalog = try value.bool() }
+        if let value = map["metrics_token"] { metricsToken = try value.optionalString() }
+    }
+}
+
+extension ConfigNode {
+    /// A listen address (see ``ListenAddress``).
+    func listenAddress() throws(ConfigError) -> ListenAddress {
+        let value = try requiredScalar(expecting: "a listen address (HOST:PORT)")
+        do {
+            return try ListenAddress(parsing: value.text)
+        } catch {
+            throw failure(.invalidValue, error.message)
+        }
+    }
+}
