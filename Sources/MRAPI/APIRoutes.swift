@@ -6,7 +6,7 @@ public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
         var routes = HealthRoutes.make(context) + KeyRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
-        routes += documents.routes()
+        routes += documents.servingRoutes()
         return routes
     }
 

@@ -17,7 +17,7 @@ struct DiscoveryDocuments {
             tag: "discovery", handler: .notImplemented),
     ]
 
-    func routes() -> [Route] {
+    func servingRoutes() -> [Route] {
         let botSpec = HTTPResponse.json(bytes: botSpecDocument().encoded())
         let openAPI = HTTPResponse.json(bytes: openAPIDocument().encoded())
         return Self.selfRoutes.map { route in

@@ -10,13 +10,13 @@ import Synchronization
 /// working within `cacheTTL`, including one revoked by `modelrouter keys revoke` in another process.
 public final class KeyAuthenticator: Authenticator {
     public let publicCatalog: Bool
-    private let adminKeyDigest: SHA256.Digest?
+    private let adminKeyDigest: [UInt8]?
     private let store: Store
     private let cacheTTL: Duration
     private let cache = Mutex<[String: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
 
     public init(adminKey: String?, store: Store, publicCatalog: Bool, cacheTTL: Duration = .seconds(5)) {
-        self.adminKeyDigest = adminKey.flatMap { $0.isEmpty ? nil : SHA256.hash(data: Array($0.utf8)) }
+        self.adminKeyDigest = adminKey.flatMap { $0.isEmpty ? nil : Array(SHA256.hash(data: Array($0.utf8))) }
         self.store = store
         self.publicCatalog = publicCatalog
         self.cacheTTL = cacheTTL
@@ -25,7 +25,7 @@ public final class KeyAuthenticator: Authenticator {
     public func authenticate(_ request: HTTPRequest) throws -> Principal? {
         guard let credential = request.credential else { return nil }
         guard credential.utf8.count <= 512 else { throw APIError.authInvalid() }
-        let digest = SHA256.hash(data: Array(credential.utf8))
+        let digest = Array(SHA256.hash(data: Array(credential.utf8)))
         // Comparing digests keeps the comparison's timing independent of the admin key's content.
         if let adminKeyDigest, digest == adminKeyDigest {
             return Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)
@@ -37,7 +37,7 @@ public final class KeyAuthenticator: Authenticator {
             guard let principal = hit.principal else { throw APIError.authInvalid() }
             return principal
         }
-        let record = try? store.apiKey(matchingHash: hash)
+        let record = try? store.apiKey(matchingPlaintext: credential)
         let principal = record.flatMap { record -> Principal? in
             guard record.isActive else { return nil }
             return Principal(kind: .apiKey, id: record.id, name: record.name, isAdmin: record.isAdmin, rpm: record.rpm)

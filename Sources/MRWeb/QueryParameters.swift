@@ -1,3 +1,5 @@
+import MRCommon
+
 /// Typed access to a query string. Every accessor validates and throws `APIError.validation` naming the
 /// parameter, so handlers never see a malformed value.
 public struct QueryParameters: Sendable {
@@ -50,6 +52,23 @@ public struct QueryParameters: Sendable {
         guard range.contains(value) else {
             throw APIError.validation(
                 "query parameter '\(name)' must be between \(range.lowerBound) and \(range.upperBound), got \(text)")
+        }
+        return value
+    }
+
+    /// A duration in the config's form (`250ms`, `4s`, `5m`; a bare number is seconds) within `range`.
+    public func duration(_ name: String, in range: ClosedRange<Duration>) throws -> Duration? {
+        guard let text = raw(name) else { return nil }
+        let value: Duration
+        do {
+            value = try Duration(parsing: text)
+        } catch {
+            throw APIError.validation("query parameter '\(name)': \(error.message)")
+        }
+        guard range.contains(value) else {
+            throw APIError.validation(
+                "query parameter '\(name)' must be between \(range.lowerBound.formattedShort) and "
+                    + "\(range.upperBound.formattedShort), got \(text.prefix(64))")
         }
         return value
     }

@@ -203,3 +203,18 @@ func run(_ router: Router, _ method: String, _ path: String, key: String? = nil)
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"s":"a\"b\\c\n\u0001é"}"#)
     }
 }
+
+@Suite struct DurationQueryTests {
+    @Test(arguments: [("250ms", 250), ("4s", 4000), ("2", 2000), ("1m", 60000)])
+    func acceptsTheConfigForm(text: String, milliseconds: Int64) throws {
+        let value = try QueryParameters([("timeout", text)]).duration("timeout", in: .zero ... .seconds(600))
+        #expect(value == .milliseconds(milliseconds))
+    }
+
+    @Test(arguments: ["-1s", "abc", "5 parsecs", "11m", "0.5x"])
+    func rejectsBadOrOutOfRange(text: String) {
+        #expect(throws: APIError.self) {
+            _ = try QueryParameters([("timeout", text)]).duration("timeout", in: .zero ... .seconds(600))
+        }
+    }
+}
