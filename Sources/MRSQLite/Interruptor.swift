@@ -8,7 +8,7 @@ import Synchronization
 /// a cancellation stick even when it lands between two statements (SQLite clears its own interrupt flag when
 /// the next statement starts with none active).
 final class Interruptor: Sendable {
-    // OpaquePointer is not Sendable; it is only read or written under this lock.
+    /// Only read or written under this lock.
     private let handle: Mutex<UnsafeSendableHandle?>
     private let cancelled = Atomic<Bool>(false)
 
@@ -42,8 +42,8 @@ final class Interruptor: Sendable {
     }
 }
 
-/// A connection handle crossing threads. Safe because every use goes through `Interruptor`'s lock and
-/// `sqlite3_interrupt` is the only call made with it there.
+/// A connection handle handed to `Interruptor`'s lock. `@unchecked Sendable` is safe because it is only used
+/// under that lock, for `sqlite3_interrupt`, which SQLite allows from any thread while the connection is open.
 struct UnsafeSendableHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }

@@ -44,9 +44,8 @@ final class Job: Sendable {
 }
 
 /// Hands a non-escaping closure to the queue for exactly one call. `take()` is called once, on the queue,
-/// before the continuation resumes, so the closure never outlives `withoutActuallyEscaping`; the lock
-/// makes the hand-over explicit, which is why `@unchecked Sendable` is safe.
-final class BodyCarrier<T>: @unchecked Sendable {
+/// before the continuation resumes, so the closure never outlives `withoutActuallyEscaping`.
+final class BodyCarrier<T>: Sendable {
     private let body: Mutex<(@Sendable (SQLiteConnection) throws -> T)?>
 
     init(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) {
