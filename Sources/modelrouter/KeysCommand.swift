@@ -39,7 +39,7 @@ struct KeysCommand: AsyncParsableCommand {
                 let created = try await store.createAPIKey(name: name, rpm: rpm, isAdmin: admin)
                 print(created.plaintext)
                 FileHandleStderr.write("created \(created.record.id) (\(name)); the key above is not shown again\n")
-            } catch let error as StoreError {
+            } catch {
                 throw ValidationFailure(message: error.detail)
             }
         }
@@ -86,7 +86,7 @@ extension String {
 
 enum FileHandleStderr {
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { fwrite($0.baseAddress, 1, $0.count, stderr) }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }
