@@ -60,7 +60,8 @@ public enum APIRoutes {
             handler: .notImplemented),
         Route(
             "GET", "/api/reports", summary: "Probe reports, newest first (paginated)", access: .authenticated,
-            tag: "probes", parameters: [.init("cursor", "from a previous page's next"), .init("limit", type: "integer", "page size")],
+            tag: "probes",
+            parameters: [.init("cursor", "from a previous page's next"), .init("limit", type: "integer", "page size")],
             handler: .notImplemented),
         Route(
             "GET", "/api/reports/{id}", summary: "One probe report", access: .authenticated, tag: "probes",
@@ -74,7 +75,8 @@ public enum APIRoutes {
             "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
             tag: "chat",
             parameters: [
-                .init("model", required: true, "model id, alias or auto"), .init("message", required: true, "user text"),
+                .init("model", required: true, "model id, alias or auto"),
+                .init("message", required: true, "user text"),
                 .init("system", "system prompt"), .init("temperature", type: "number", "0 to 2"),
                 .init("max_tokens", type: "integer", "output limit"),
             ], produces: "text/event-stream", handler: .notImplemented),

@@ -127,7 +127,9 @@ struct DiscoveryDocuments {
                         "type": "object", "required": ["detail", "error_code"],
                         "properties": [
                             "detail": ["type": "string"],
-                            "error_code": ["type": "string", "enum": .array(APIError.catalog.map { .string($0.code) })],
+                            "error_code": [
+                                "type": "string", "enum": .array(APIError.catalog.map { .string($0.code) }),
+                            ],
                         ],
                     ],
                     "OpenAIError": [
@@ -149,14 +151,21 @@ struct DiscoveryDocuments {
 
     private func openAPIOperation(_ route: Route) -> JSONValue {
         let errorSchema: JSONValue =
-            route.errorStyle == .openAI ? ["$ref": "#/components/schemas/OpenAIError"] : ["$ref": "#/components/schemas/Error"]
+            route.errorStyle == .openAI
+            ? ["$ref": "#/components/schemas/OpenAIError"] : ["$ref": "#/components/schemas/Error"]
         let errorContent: JSONValue = ["application/json": ["schema": errorSchema]]
         var responses: [(String, JSONValue)] = [
             (
                 "200",
                 [
                     "description": "success",
-                    "content": .object([(route.produces, route.produces == "application/json" ? ["schema": ["type": "object"]] : ["schema": ["type": "string"]])]),
+                    "content": .object([
+                        (
+                            route.produces,
+                            route.produces == "application/json"
+                                ? ["schema": ["type": "object"]] : ["schema": ["type": "string"]]
+                        )
+                    ]),
                 ]
             ),
             ("400", ["description": "VALIDATION_ERROR", "content": errorContent]),
@@ -174,7 +183,8 @@ struct DiscoveryDocuments {
             responses.append(("404", ["description": "NOT_FOUND", "content": errorContent]))
         }
         if !route.isImplemented {
-            responses.append(("501", ["description": "NOT_IMPLEMENTED: declared, not built yet", "content": errorContent]))
+            responses.append(
+                ("501", ["description": "NOT_IMPLEMENTED: declared, not built yet", "content": errorContent]))
         }
         responses.append(("default", ["description": "error", "content": errorContent]))
         var operation: [(String, JSONValue)] = [

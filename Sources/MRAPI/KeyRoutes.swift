@@ -1,11 +1,12 @@
+import MRHTTPServer
+import MRStore
+import MRWeb
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import MRHTTPServer
-import MRStore
-import MRWeb
 
 /// `/api/keys`: create (the key is shown once), list, revoke. Admin only until accounts exist.
 enum KeyRoutes {

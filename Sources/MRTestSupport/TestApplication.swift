@@ -1,3 +1,7 @@
+import Logging
+import MRApp
+import MRConfig
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -6,9 +10,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Logging
-import MRApp
-import MRConfig
 
 /// The real service on 127.0.0.1:0 with its own temporary database, for live tests.
 public final class TestApplication: Sendable {

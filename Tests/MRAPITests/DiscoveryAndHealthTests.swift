@@ -36,13 +36,17 @@ import Testing
         #expect(endpoints.count == routes.count)
         for route in routes {
             #expect(
-                endpoints.contains { $0["path"] as? String == route.pattern.description && $0["method"] as? String == route.method },
+                endpoints.contains {
+                    $0["path"] as? String == route.pattern.description && $0["method"] as? String == route.method
+                },
                 "missing \(route.method) \(route.pattern)")
         }
         let errors = try #require(document["errors"] as? [String: Any])
         let codes = try #require(errors["codes"] as? [[String: Any]]).compactMap { $0["code"] as? String }
-        for code in ["AUTH_REQUIRED", "AUTH_INVALID", "VALIDATION_ERROR", "NOT_FOUND", "METHOD_NOT_ALLOWED",
-                     "PAYLOAD_TOO_LARGE", "INTERNAL", "NOT_IMPLEMENTED", "RATE_LIMITED", "NO_MODEL_AVAILABLE"] {
+        for code in [
+            "AUTH_REQUIRED", "AUTH_INVALID", "VALIDATION_ERROR", "NOT_FOUND", "METHOD_NOT_ALLOWED",
+            "PAYLOAD_TOO_LARGE", "INTERNAL", "NOT_IMPLEMENTED", "RATE_LIMITED", "NO_MODEL_AVAILABLE",
+        ] {
             #expect(codes.contains(code))
         }
         #expect(document["quickstart"] is [String])

@@ -21,22 +21,36 @@ struct Boom: Error {}
 
 func makeRouter(publicCatalog: Bool = false) -> Router {
     let echoPath: Route.Handler = .sync { request in
-        .json(bytes: JSONValue.object(request.pathParameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).encoded())
+        .json(
+            bytes: JSONValue.object(
+                request.pathParameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+            ).encoded())
     }
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     return Router(
         routes: [
-            Route("GET", "/open", summary: "", access: .public, tag: "t", handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
-            Route("POST", "/open", summary: "", access: .public, tag: "t", handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
-            Route("GET", "/api/models/available", summary: "", access: .catalog, tag: "t", handler: .sync { _ in .json(bytes: Array(#"{"literal":true}"#.utf8)) }),
+            Route(
+                "GET", "/open", summary: "", access: .public, tag: "t",
+                handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
+            Route(
+                "POST", "/open", summary: "", access: .public, tag: "t",
+                handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
+            Route(
+                "GET", "/api/models/available", summary: "", access: .catalog, tag: "t",
+                handler: .sync { _ in .json(bytes: Array(#"{"literal":true}"#.utf8)) }),
             Route("GET", "/api/models/{id...}", summary: "", access: .catalog, tag: "t", handler: echoPath),
-            Route("GET", "/api/availability/{model...}/history", summary: "", access: .authenticated, tag: "t", handler: echoPath),
+            Route(
+                "GET", "/api/availability/{model...}/history", summary: "", access: .authenticated, tag: "t",
+                handler: echoPath),
             Route("GET", "/api/reports/{id}", summary: "", access: .authenticated, tag: "t", handler: echoPath),
-            Route("GET", "/admin", summary: "", access: .admin, tag: "t", handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
+            Route(
+                "GET", "/admin", summary: "", access: .admin, tag: "t",
+                handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
             Route("GET", "/boom", summary: "", access: .public, tag: "t", handler: .async { _ in throw Boom() }),
             Route("GET", "/todo", summary: "", access: .public, tag: "t", handler: .notImplemented),
-            Route("POST", "/v1/chat/completions", summary: "", access: .authenticated, tag: "t", handler: .notImplemented),
+            Route(
+                "POST", "/v1/chat/completions", summary: "", access: .authenticated, tag: "t", handler: .notImplemented),
         ], authenticator: FixedAuthenticator(publicCatalog: publicCatalog), logger: logger)
 }
 
@@ -159,7 +173,9 @@ func run(_ router: Router, _ method: String, _ path: String, key: String? = nil)
     }
 
     @Test func validatesEnumsBoolsStringsAndNumbers() throws {
-        let query = QueryParameters([("cap", "chat"), ("flag", "yes"), ("long", String(repeating: "x", count: 20)), ("t", "nan")])
+        let query = QueryParameters([
+            ("cap", "chat"), ("flag", "yes"), ("long", String(repeating: "x", count: 20)), ("t", "nan"),
+        ])
         #expect(try query.oneOf("cap", ["chat", "code"]) == "chat")
         #expect(throws: APIError.self) { try query.oneOf("cap", ["code"]) }
         #expect(try query.bool("flag") == true)
