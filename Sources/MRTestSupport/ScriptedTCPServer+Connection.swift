@@ -106,7 +106,7 @@ public final class ScriptedConnection {
         while true {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return false }
-            let milliseconds = Int32(min(Int64(Int32.max), left.components.seconds * 1000 + 1))
+            let milliseconds = left.pollMilliseconds
             switch POSIXSocket.waitReadable(fd, orStop: core.stopReadFD, timeoutMilliseconds: milliseconds) {
             case nil: continue
             case false: return false
@@ -235,9 +235,7 @@ public final class ScriptedConnection {
         while true {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return }
-            let (seconds, attoseconds) = left.components
-            let milliseconds = Int32(min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
-            if poll(&descriptor, 1, milliseconds) > 0 { throw .stopped }
+            if poll(&descriptor, 1, left.pollMilliseconds) > 0 { throw .stopped }
         }
     }
 

@@ -43,8 +43,7 @@ public final class ScriptGate: Sendable {
 extension ScriptedConnection {
     /// Blocks until `gate` opens (true), or `timeout` passes or the server stops (false).
     public func wait(for gate: ScriptGate, timeout: Duration = .seconds(5)) -> Bool {
-        let (seconds, attoseconds) = timeout.components
-        let milliseconds = Int32(min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        let milliseconds = timeout.pollMilliseconds
         var fds = [
             pollfd(fd: gate.descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopDescriptor, events: Int16(POLLIN), revents: 0),

@@ -140,3 +140,13 @@ struct POSIXThread: @unchecked Sendable {
     func join() { pthread_join(id, nil) }
     func detach() { pthread_detach(id) }
 }
+
+extension Duration {
+    /// Whole milliseconds for `poll`, rounded up and clamped to `Int32`.
+    var pollMilliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(min(Int64(Int32.max), milliseconds))
+    }
+}

@@ -168,3 +168,21 @@ import Testing
         }
     }
 }
+
+/// Connect timeouts need a peer that never completes the handshake.
+@Suite struct HTTPClientConnectTimeoutTests {
+    @Test func unansweredConnectIsConnectTimeout() async throws {
+        let listener = try UnresponsiveListener()
+        defer { listener.close() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+
+        let timeouts = HTTPClientTimeouts(connect: .milliseconds(300), total: .seconds(5))
+        let elapsed = await ContinuousClock().measure {
+            await #expect(throws: HTTPClientError.connectTimeout) {
+                try await client.execute(HTTPClientRequest(url: listener.baseURL, timeouts: timeouts))
+            }
+        }
+        #expect(elapsed < .seconds(4))
+    }
+}
