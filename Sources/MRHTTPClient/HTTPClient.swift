@@ -1,0 +1,110 @@
+import Logging
+
+/// The outbound HTTP client: every provider call, probe and webhook goes through one of these.
+///
+/// One driver thread runs libcurl's multi interface (`curl_multi_poll` / `perform` / `info_read`) for all of the
+/// client's transfers; `execute` hands it a request through a locked queue and suspends until the response head
+/// is in. Connections are kept and reused per host. Call ``shutdown()`` when done (deinit does it too).
+public final class HTTPClient: Sendable {
+    /// Connection limits, buffering, and identification.
+    public struct Configuration: Sendable {
+        /// Most simultaneous connections to one host (`CURLMOPT_MAX_HOST_CONNECTIONS`); 0 is unlimited. Requests
+        /// beyond it wait for a free connection.
+        public var maxConnectionsPerHost: Int
+        /// Most simultaneous connections overall (`CURLMOPT_MAX_TOTAL_CONNECTIONS`); 0 is unlimited.
+        public var maxTotalConnections: Int
+        /// Most idle connections kept open for reuse (`CURLMOPT_MAXCONNECTS`); also the easy-handle pool size.
+        public var maxIdleConnections: Int
+        /// Body bytes buffered for a lagging consumer before the transfer is paused.
+        public var bodyBufferHighWaterMark: Int
+        /// Let libcurl trace every transfer to standard error.
+        public var verbose: Bool
+        /// The `User-Agent` sent with every request (a request header of that name overrides it).
+        public var userAgent: String
+
+        /// Defaults fit for a gateway: many parallel streams to a few hosts.
+        public init(
+            maxConnectionsPerHost: Int = 256, maxTotalConnections: Int = 1024, maxIdleConnections: Int = 64,
+            bodyBufferHighWaterMark: Int = 1 << 20, verbose: Bool = false,
+            userAgent: String = HTTPClient.defaultUserAgent
+        ) {
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.maxTotalConnections = maxTotalConnections
+            self.maxIdleConnections = maxIdleConnections
+            self.bodyBufferHighWaterMark = bodyBufferHighWaterMark
+            self.verbose = verbose
+            self.userAgent = userAgent
+        }
+    }
+
+    /// `modelrouter/<version>`.
+    public static let defaultUserAgent = "modelrouter/\(version)"
+    /// The version this client reports in its default `User-Agent`.
+    public static let version = "0.1.0"
+
+    private let driver: Driver
+    private let configuration: Configuration
+
+    /// Starts the driver thread.
+    public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "modelrouter.http-client")) {
+        self.configuration = configuration
+        self.driver = Driver(configuration: configuration, logger: logger)
+    }
+
+    deinit {
+        driver.shutdown()
+    }
+
+    /// Sends `request` and returns once the status line and headers are in; the body streams afterwards.
+    ///
+    /// HTTP error statuses are returned, not thrown. Throws ``HTTPClientError`` for transport failures and
+    /// timeouts, `.cancelled` when the calling task is cancelled (the transfer is aborted at once), and `.shutdown`
+    /// once ``shutdown()`` was called.
+    public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
+        try Self.validate(request)
+        let transfer = Transfer(request: request, driver: driver, highWaterMark: configuration.bodyBufferHighWaterMark)
+        let head = try await transfer.run().get()
+        let length = head.headers.first("Content-Length").flatMap { Int($0) }
+        return HTTPClientResponse(
+            status: head.status, headers: head.headers,
+            body: HTTPClientResponseBody(transfer: transfer, expectedLength: request.method == "HEAD" ? nil : length))
+    }
+
+    /// Aborts every pending and in-flight transfer (their callers get `.shutdown`) and stops the driver thread.
+    /// Idempotent; later calls to ``execute(_:)`` throw `.shutdown`.
+    public func shutdown() {
+        driver.shutdown()
+    }
+
+    private static func validate(_ request: HTTPClientRequest) throws(HTTPClientError) {
+        let lowered = request.url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            throw .invalidRequest.with(message: "not an http(s) URL: \(request.url)")
+        }
+        guard request.url.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            throw .invalidRequest.with(message: "the URL contains spaces or control characters")
+        }
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isTokenByte) else {
+            throw .invalidRequest.with(message: "invalid method \(request.method)")
+        }
+        for (name, value) in request.headers {
+            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
+                throw .invalidRequest.with(message: "invalid header name \(name)")
+            }
+            guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                throw .invalidRequest.with(message: "the value of header \(name) contains a line break")
+            }
+        }
+    }
+}
+
+/// RFC 9110 `tchar`.
+private func isTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"):
+        true
+    default:
+        "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+}

@@ -1,0 +1,138 @@
+import Testing
+
+@testable import MRHTTPClient
+
+/// The transfer state machine as a plain value, event by event (no curl, no threads).
+@Suite struct TransferStateTests {
+    private let start = ContinuousClock.now
+
+    private func headerLine(_ state: inout TransferState, _ line: String, at offset: Duration = .zero) -> Bool {
+        Array(line.utf8).withUnsafeBytes { state.receivedHeaderLine($0, at: start + offset).accept }
+    }
+
+    private func body(_ state: inout TransferState, count: Int, at offset: Duration = .zero)
+        -> TransferState.WriteDecision
+    {
+        Array(repeating: UInt8(7), count: count).withUnsafeBytes { state.receivedBody($0, at: start + offset).0 }
+    }
+
+    private func started(_ timeouts: HTTPClientTimeouts, highWaterMark: Int = 100) -> TransferState {
+        var state = TransferState(timeouts: timeouts, highWaterMark: highWaterMark)
+        state.started(at: start)
+        return state
+    }
+
+    private func withHead(_ timeouts: HTTPClientTimeouts = .init(), highWaterMark: Int = 100) -> TransferState {
+        var state = started(timeouts, highWaterMark: highWaterMark)
+        for line in ["HTTP/1.1 200 OK\r\n", "Content-Type: text/plain\r\n", "\r\n"] {
+            _ = headerLine(&state, line)
+        }
+        return state
+    }
+
+    @Test func parsesHeadSkippingInterimResponsesAndIgnoringTrailers() throws {
+        var state = started(.init())
+        for line in ["HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 503 Service Unavailable\r\n"] {
+            #expect(headerLine(&state, line))
+        }
+        #expect(state.head == nil)
+        #expect(headerLine(&state, "Retry-After:  7 \r\n"))
+        #expect(headerLine(&state, "X-Multi: a\r\n"))
+        #expect(headerLine(&state, "x-multi: b\r\n"))
+        #expect(headerLine(&state, "\r\n"))
+        let head = try #require(state.head)
+        #expect(head.status == 503)
+        #expect(head.headers.first("retry-after") == "7")
+        #expect(head.headers["X-MULTI"] == ["a", "b"])
+        #expect(headerLine(&state, "X-Trailer: t\r\n"))
+        #expect(state.head?.headers.count == 3)
+    }
+
+    @Test func rejectsAMalformedStatusLine() {
+        var state = started(.init())
+        #expect(!headerLine(&state, "HTTP/1.1 abc\r\n"))
+    }
+
+    @Test func pausesPastTheHighWaterMarkAndAsksToResumeOnceDrained() {
+        var state = withHead(highWaterMark: 100)
+        #expect(body(&state, count: 60) == .accept)
+        #expect(body(&state, count: 60) == .accept)
+        #expect(state.bufferedBytes == 120)
+        #expect(body(&state, count: 60) == .pause)
+        #expect(state.paused && state.pauseCount == 1)
+        #expect(state.bufferedBytes == 120)
+        guard case .chunk(let data, let resumeTransfer) = state.nextChunk() else {
+            Issue.record("expected buffered data")
+            return
+        }
+        #expect(data.count == 120)
+        #expect(resumeTransfer)
+        let resumed = state.willResume(at: start)
+        #expect(resumed)
+        #expect(!state.paused)
+        #expect(state.maxBufferedBytes == 120)
+    }
+
+    @Test func failureComesAfterTheBufferedBytes() {
+        var state = withHead()
+        #expect(body(&state, count: 10) == .accept)
+        #expect(state.finished(.failure(.connectionClosed)).isEmpty)
+        guard case .chunk(let data, _) = state.nextChunk() else {
+            Issue.record("expected the buffered bytes first")
+            return
+        }
+        #expect(data.count == 10)
+        guard case .failure(let error) = state.nextChunk() else {
+            Issue.record("expected the failure")
+            return
+        }
+        #expect(error == .connectionClosed)
+        #expect(body(&state, count: 1) == .abort)
+    }
+
+    @Test func cancellationDropsBufferedBytesAndAsksForAnAbortOnce() {
+        var state = withHead()
+        #expect(body(&state, count: 10) == .accept)
+        #expect(state.cancel(.cancelled).abort)
+        #expect(!state.cancel(.cancelled).abort)
+        guard case .failure(let error) = state.nextChunk() else {
+            Issue.record("expected the cancellation")
+            return
+        }
+        #expect(error == .cancelled)
+        #expect(state.finished(.success(())).isEmpty)
+    }
+
+    @Test func successWithoutHeadIsInvalidResponse() {
+        var state = started(.init())
+        _ = state.finished(.success(()))
+        guard case .failure(let error) = state.nextChunk() else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == .invalidResponse)
+    }
+
+    @Test func firstByteDeadlineAppliesUntilTheHead() {
+        var state = started(.init(firstByte: .milliseconds(300), idle: .milliseconds(100)))
+        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(300))
+        #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
+        state = withHead(.init(firstByte: .milliseconds(300)))
+        #expect(state.checkDeadlines(at: start + .seconds(10)).expired == nil)
+    }
+
+    @Test func idleDeadlineFollowsActivityAndSleepsWhilePaused() {
+        var state = withHead(.init(idle: .milliseconds(100)), highWaterMark: 10)
+        #expect(body(&state, count: 20, at: .milliseconds(50)) == .accept)
+        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(150))
+        #expect(state.checkDeadlines(at: start + .milliseconds(150)).expired == .idleTimeout)
+        #expect(body(&state, count: 5, at: .milliseconds(60)) == .pause)
+        // Paused because the consumer lags: the server is not idle.
+        #expect(state.checkDeadlines(at: start + .seconds(5)).expired == nil)
+        _ = state.nextChunk()
+        let resumed = state.willResume(at: start + .seconds(5))
+        #expect(resumed)
+        #expect(state.checkDeadlines(at: start + .seconds(5) + .milliseconds(99)).expired == nil)
+        #expect(state.checkDeadlines(at: start + .seconds(5) + .milliseconds(100)).expired == .idleTimeout)
+    }
+}
