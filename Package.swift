@@ -54,9 +54,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "MRProviders",
+            dependencies: ["MRHTTPClient", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "MRCatalog",
+            dependencies: [
+                "MRProviders", "MRStore", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "MRAPI",
             dependencies: [
-                "MRWeb", "MRStore", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
+                "MRWeb", "MRStore", "MRConfig", "MRCommon", "MRCatalog", "MRProviders",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
@@ -64,7 +73,8 @@ let package = Package(
         .target(
             name: "MRApp",
             dependencies: [
-                "MRAPI", "MRWeb", "MRHTTPServer", "MRHTTPClient", "MRStore", "MRConfig", "MRCommon",
+                "MRAPI", "MRWeb", "MRHTTPServer", "MRHTTPClient", "MRStore", "MRConfig", "MRCommon", "MRCatalog",
+                "MRProviders",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -78,13 +88,18 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "MRTestSupport",
-            dependencies: ["MRApp", "MRHTTPServer", "MRHTTPClient", "MRConfig", "MRStore"]),
+            dependencies: [
+                "MRApp", "MRHTTPServer", "MRHTTPClient", "MRConfig", "MRStore", "MRWeb", "MRProviders", "MRCatalog",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "MRHTTPServerTests", dependencies: ["MRHTTPServer", "MRTestSupport"]),
         .testTarget(name: "MRHTTPClientTests", dependencies: ["MRHTTPClient", "MRTestSupport"]),
         .testTarget(name: "MRSQLiteTests", dependencies: ["MRSQLite", "MRTestSupport"]),
         .testTarget(name: "MRConfigTests", dependencies: ["MRConfig", "MRCommon", "MRTestSupport"]),
         .testTarget(name: "MRStoreTests", dependencies: ["MRStore", "MRTestSupport"]),
         .testTarget(name: "MRWebTests", dependencies: ["MRWeb", "MRHTTPServer", "MRTestSupport"]),
+        .testTarget(name: "MRProvidersTests", dependencies: ["MRProviders", "MRTestSupport"]),
+        .testTarget(name: "MRCatalogTests", dependencies: ["MRCatalog", "MRProviders", "MRTestSupport"]),
         .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
