@@ -182,7 +182,7 @@ private let curlWriteCallback:
         data, size, count, context in
         guard let context else { return 0 }
         let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-        let length = size * count
+        let length = size &* count
         switch transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length)) {
         case .accept: return length
         case .pause: return Int(CURL_WRITEFUNC_PAUSE)
@@ -196,7 +196,7 @@ private let curlHeaderCallback:
         data, size, count, context in
         guard let context else { return 0 }
         let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-        let length = size * count
+        let length = size &* count
         return transfer.receivedHeaderLine(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length))
             ? length : 0
     }

@@ -70,8 +70,9 @@ public final class HTTPClient: Sendable {
             body: HTTPClientResponseBody(transfer: transfer, expectedLength: request.method == "HEAD" ? nil : length))
     }
 
-    /// Aborts every pending and in-flight transfer (their callers get `.shutdown`) and stops the driver thread.
-    /// Idempotent; later calls to ``execute(_:)`` throw `.shutdown`.
+    /// Aborts every pending and in-flight transfer (their callers and body consumers get `.shutdown`), then
+    /// joins the driver thread. Idempotent (a call racing the first one may return before the join); later calls
+    /// to ``execute(_:)`` throw `.shutdown`. Blocks only for the driver's current loop turn.
     public func shutdown() {
         driver.shutdown()
     }

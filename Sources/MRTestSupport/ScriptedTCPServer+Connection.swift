@@ -244,3 +244,5 @@ public final class ScriptedConnection {
         core.closeConnection(id: id, reset: reset)
     }
 }
+
+@available(*, unavailable) extension ScriptedConnection: Sendable {}
