@@ -3,6 +3,10 @@ import Logging
 import MRApp
 import MRConfig
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `modelrouter serve`: run the service until SIGTERM/SIGINT, then shut down gracefully (exit 0).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationFailure(message: "cannot start: \(error)")
         }
         print("ModelRouter listening on \(application.baseURL)")
+        fflush(nil)  // stdout may be a pipe (systemd, tests): the URL line must not wait in a buffer
         if config.demo {
             logger.notice("--demo: the simulated demo provider arrives with the providers issue; serving without it")
         }

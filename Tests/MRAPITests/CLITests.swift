@@ -74,11 +74,19 @@ import Testing
         defer { removeDirectory(directory) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", directory + "/serve.db", "--log-level", "warning"]
+        process.arguments = [
+            "serve", "--listen", "127.0.0.1:0", "--db", directory + "/serve.db", "--log-level", "warning",
+        ]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Never hang the suite: a server that does not come up is killed, which ends the read below.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        defer { watchdog.cancel() }
         // The first line names the bound port.
         var line = ""
         while !line.contains("\n") {
@@ -86,7 +94,8 @@ import Testing
             if data.isEmpty { break }
             line += String(decoding: data, as: UTF8.self)
         }
-        let port = try #require(line.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let port = try #require(
+            line.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         #expect(try await httpRequest(port: port, "GET", "/readyz").status == 200)
         // A stream of work in flight while the signal arrives still ends cleanly.
         let inFlight = Task { try await httpRequest(port: port, "GET", "/readyz") }
