@@ -12,6 +12,8 @@
 /// a `message_delta` with a stop reason still counts as complete; one that ends earlier was cut.
 struct AnthropicStreamDecoder: ChatEventDecoder {
     let endpoint: ProviderEndpoint
+    /// One decoder for the whole stream.
+    private let json = JSONDecoder()
     private(set) var isComplete = false
     private var stopReason: String?
     private var inputTokens: Int?
@@ -24,7 +26,7 @@ struct AnthropicStreamDecoder: ChatEventDecoder {
     mutating func decode(_ event: SSEEvent, emit: (ChatEvent) -> Void) throws(ProviderError) {
         let decoded: AnthropicWire.StreamEvent
         do {
-            decoded = try JSONDecoder().decode(AnthropicWire.StreamEvent.self, from: Data(event.data))
+            decoded = try json.decode(AnthropicWire.StreamEvent.self, from: Data(event.data))
         } catch {
             throw endpoint.invalidBody("unparseable stream event", event.data)
         }

@@ -12,6 +12,8 @@
 /// complete; one that ends before any finish reason was cut.
 struct OpenAIStreamDecoder: ChatEventDecoder {
     let endpoint: ProviderEndpoint
+    /// One decoder for the whole stream (a decoder per event costs an allocation per token).
+    private let json = JSONDecoder()
     private(set) var isComplete = false
     private var finishReason: String?
     private var usage: Usage?
@@ -63,7 +65,7 @@ struct OpenAIStreamDecoder: ChatEventDecoder {
 
     private func parse(_ bytes: [UInt8], what: String) throws(ProviderError) -> OpenAIWire.Completion {
         do {
-            return try JSONDecoder().decode(OpenAIWire.Completion.self, from: Data(bytes))
+            return try json.decode(OpenAIWire.Completion.self, from: Data(bytes))
         } catch {
             throw endpoint.invalidBody(what, bytes)
         }
