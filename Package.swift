@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "modelrouter",
             dependencies: [
-                "MRApp", "MRConfig", "MRStore", "MRCommon",
+                "MRApp", "MRConfig", "MRStore", "MRCommon", "MRProviders", "MRCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
