@@ -13,7 +13,7 @@ public struct Catalog: Sendable {
         public var modelCount: Int
     }
 
-    /// Every model, sorted by id.
+    /// Every model, sorted by id (UTF-8 byte order).
     public let models: [CatalogModel]
     /// When this snapshot was built.
     public let updatedAt: Date
@@ -31,7 +31,8 @@ public struct Catalog: Sendable {
         var seen = Set<String>()
         unique.reserveCapacity(models.count)
         for model in models where seen.insert(model.id).inserted { unique.append(model) }
-        unique.sort { $0.id < $1.id }
+        // Byte order (the same as `<` for the ASCII ids met in practice, and several times faster).
+        unique.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         self.models = unique
         self.updatedAt = updatedAt
         var byID: [String: Int] = [:]

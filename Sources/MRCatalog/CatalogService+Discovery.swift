@@ -54,7 +54,8 @@ extension CatalogService {
         }
     }
 
-    /// Persists and publishes one provider's discovery outcome.
+    /// Persists one provider's discovery outcome, and publishes the new catalog when it succeeded (a failure
+    /// changes the provider's status, not the catalog).
     func record(_ providerID: String, _ result: Result<[DiscoveredModel], ProviderError>) async {
         // At the store's millisecond precision, so the times in memory equal those read back after a restart.
         let date = Date(timeIntervalSince1970: (now().timeIntervalSince1970 * 1000).rounded() / 1000)
@@ -78,6 +79,7 @@ extension CatalogService {
                 state.generation += 1
             }
             logger.info("catalog: discovered", metadata: ["provider": "\(providerID)", "models": "\(unique.count)"])
+            publish()
         case .failure(let error):
             do {
                 record = try await store.recordDiscoveryFailure(
@@ -96,7 +98,6 @@ extension CatalogService {
                     "consecutive_failures": "\(record.consecutiveFailures)",
                 ])
         }
-        publish()
     }
 
     /// A listing naming one upstream id twice keeps its first entry.

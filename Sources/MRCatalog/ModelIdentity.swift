@@ -24,13 +24,13 @@ public enum ModelIdentity {
 
     /// The publisher of a model id: the part before the first `/`; nil when the id has none.
     public static func publisher(of modelID: String) -> String? {
-        guard hasPublisher(modelID), let slash = modelID.firstIndex(of: "/") else { return nil }
+        guard let slash = publisherSlash(modelID) else { return nil }
         return String(modelID[..<slash])
     }
 
     /// The part of a model id after its publisher (the whole id when it has none).
     public static func name(of modelID: String) -> String {
-        guard hasPublisher(modelID), let slash = modelID.firstIndex(of: "/") else { return modelID }
+        guard let slash = publisherSlash(modelID) else { return modelID }
         return String(modelID[modelID.index(after: slash)...])
     }
 
@@ -38,8 +38,15 @@ public enum ModelIdentity {
     static func fallbackPublisher(ownedBy: String?, providerType: ProviderType, providerID: String) -> String {
         if providerType == .anthropic { return "anthropic" }
         if let ownedBy {
-            let normalized = String(
-                ownedBy.trimmingSpaces.lowercased().map { $0 == " " || $0 == "/" ? "-" : $0 })
+            // Lowercased ASCII, spaces and slashes as `-` (a publisher must not contain `/`).
+            let bytes = ownedBy.trimmingSpaces.utf8.map { byte -> UInt8 in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                case UInt8(ascii: " "), UInt8(ascii: "/"): UInt8(ascii: "-")
+                default: byte
+                }
+            }
+            let normalized = String(decoding: bytes, as: UTF8.self)
             let publisher = ownerAliases[normalized] ?? normalized
             if !genericOwners.contains(publisher) { return publisher }
         }
@@ -47,9 +54,15 @@ public enum ModelIdentity {
     }
 
     /// A `/` with something on both sides.
-    static func hasPublisher(_ id: String) -> Bool {
-        guard let slash = id.firstIndex(of: "/") else { return false }
-        return slash != id.startIndex && id.index(after: slash) != id.endIndex
+    static func hasPublisher(_ id: String) -> Bool { publisherSlash(id) != nil }
+
+    /// The first `/`, when something comes before and after it.
+    private static func publisherSlash(_ id: String) -> String.Index? {
+        let utf8 = id.utf8
+        guard let slash = utf8.firstIndex(of: UInt8(ascii: "/")), slash != utf8.startIndex,
+            utf8.index(after: slash) != utf8.endIndex
+        else { return nil }
+        return slash
     }
 }
 
