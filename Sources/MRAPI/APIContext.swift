@@ -1,18 +1,25 @@
 import Logging
+import MRCatalog
 import MRConfig
 import MRStore
 
-/// What the API handlers need: configuration, the store, and a logger. Built once by the app.
+/// What the API handlers need: configuration, the store, the catalog, and a logger. Built once by the app.
 public struct APIContext: Sendable {
     public let config: Config
     public let store: Store
     public let logger: Logger
     public let startedAt: ContinuousClock.Instant
+    /// The model catalog; nil until the app wires one (the catalog routes then answer 503).
+    public let catalog: CatalogService?
 
-    public init(config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now) {
+    public init(
+        config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
+        catalog: CatalogService? = nil
+    ) {
         self.config = config
         self.store = store
         self.logger = logger
         self.startedAt = startedAt
+        self.catalog = catalog
     }
 }

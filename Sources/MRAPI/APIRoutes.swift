@@ -4,7 +4,7 @@ import MRWeb
 /// the bot spec all come from one list. A declared but unbuilt endpoint answers 501 NOT_IMPLEMENTED.
 public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
-        var routes = HealthRoutes.make(context) + KeyRoutes.make(context) + declaredRoutes
+        var routes = HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
         return routes
@@ -12,23 +12,6 @@ public enum APIRoutes {
 
     /// Endpoints of later issues, declared now so clients and documents see the whole surface.
     static let declaredRoutes: [Route] = [
-        // Catalog
-        Route(
-            "GET", "/api/models", summary: "All models, with filters", access: .catalog, tag: "catalog",
-            parameters: [
-                .init("capability", "chat, code, vision or embedding"), .init("publisher", "publisher name"),
-                .init("search", "substring of the id or name"), .init("status", "a probe status or 'available'"),
-            ], handler: .notImplemented),
-        Route(
-            "GET", "/api/models/available", summary: "Models with at least one available deployment",
-            access: .catalog, tag: "catalog", handler: .notImplemented),
-        Route(
-            "GET", "/api/models/{id...}", summary: "One model (ids contain '/')", access: .catalog, tag: "catalog",
-            parameters: [.init("id", in: .path, required: true, "model id, e.g. meta/llama-3.1-8b-instruct")],
-            handler: .notImplemented),
-        Route(
-            "GET", "/api/publishers", summary: "Publishers with total and available model counts", access: .catalog,
-            tag: "catalog", handler: .notImplemented),
         // Availability and probes
         Route(
             "GET", "/api/availability", summary: "Per deployment: status, state, uptime, latency percentiles",
@@ -121,9 +104,6 @@ public enum APIRoutes {
         Route(
             "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
             access: .authenticated, tag: "openai", requestBody: "OpenAI chat completion request",
-            handler: .notImplemented),
-        Route(
-            "GET", "/v1/models", summary: "OpenAI-compatible model list", access: .catalog, tag: "openai",
             handler: .notImplemented),
         Route(
             "POST", "/v1/embeddings", summary: "OpenAI-compatible embeddings", access: .authenticated, tag: "openai",

@@ -19,6 +19,7 @@ extension Store {
                     is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
                     owner_id TEXT                    -- the owning account, once accounts exist
                 ) STRICT;
-                """)
+                """),
+        SQLiteMigration(version: 2, name: "create_catalog_discovery", sql: catalogDiscoverySchema),
     ]
 }
