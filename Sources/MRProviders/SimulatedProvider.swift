@@ -61,9 +61,8 @@ package final class SimulatedProvider: ProviderAdapter {
     // MARK: ProviderAdapter
 
     package func listModels() async throws(ProviderError) -> [DiscoveredModel] {
-        profiles.keys.sorted().map { model in
-            let profile = profiles[model]!
-            return DiscoveredModel(
+        profiles.sorted { $0.key < $1.key }.map { model, profile in
+            DiscoveredModel(
                 upstreamID: model, ownedBy: model.split(separator: "/").first.map(String.init),
                 displayName: profile.displayName, contextLength: profile.contextLength,
                 declaredCapabilities: profile.capabilities, hints: ["simulated"],

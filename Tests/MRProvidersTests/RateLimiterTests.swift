@@ -4,7 +4,7 @@ import Testing
 @testable import MRProviders
 
 /// Waits (polling, 1 ms apart) until `condition` holds; false after `timeout`.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+private func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
         guard ContinuousClock.now < deadline else { return false }
@@ -14,7 +14,7 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
 }
 
 /// What the waiters got, in order.
-final class GrantLog: Sendable {
+private final class GrantLog: Sendable {
     private let entries = Mutex<[String]>([])
     var all: [String] { entries.withLock { $0 } }
     func append(_ entry: String) { entries.withLock { $0.append(entry) } }
@@ -34,7 +34,7 @@ final class GrantLog: Sendable {
     /// A task that logs `name` when granted and `name:cancelled` when it gives up. Tests watch the log
     /// (with a time limit) instead of awaiting the task, so a wrong order fails instead of hanging.
     @discardableResult
-    func waiter(
+    fileprivate func waiter(
         _ limiter: ProviderRateLimiter, _ priority: ProviderRateLimiter.Priority, _ name: String, log: GrantLog
     ) -> Task<Void, Never> {
         Task {

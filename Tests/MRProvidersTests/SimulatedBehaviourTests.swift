@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct SimulatedBehaviourTests {
     func provider(
-        _ profile: SimulatedProfile, model: String = "x/model", wall: WallTime = WallTime(),
+        _ profile: SimulatedProfile, model: String = "x/model", wall: SimulatedWallTime = SimulatedWallTime(),
         timeScale: Double = 0.001
     ) -> SimulatedProvider {
         SimulatedProvider(id: "sim", profiles: [model: profile], seed: 11, timeScale: timeScale, now: wall.closure)
@@ -16,7 +16,7 @@ import Testing
     @Test func alwaysDownAnswers503() async {
         let sim = provider(SimulatedProfile(availability: .alwaysDown))
         for _ in 0..<3 {
-            let result = await record(sim, chatRequest("x/model"))
+            let result = await simulatedChat(sim, simulatedRequest("x/model"))
             #expect(result.error?.kind == .error)
             #expect(result.error?.httpStatus == 503)
             #expect(result.tokens.isEmpty)
@@ -25,25 +25,25 @@ import Testing
 
     @Test func alwaysDownCanFailWithAnotherKind() async {
         let sim = provider(SimulatedProfile(availability: .alwaysDown, downFailure: .authError))
-        let result = await record(sim, chatRequest("x/model"))
+        let result = await simulatedChat(sim, simulatedRequest("x/model"))
         #expect(result.error?.kind == .authError)
         #expect(result.error?.probeStatus == "auth_error")
         #expect(result.error?.httpStatus == 401)
     }
 
     @Test func flappingFollowsTheWallClock() async {
-        let wall = WallTime(.seconds(1_000 * 90))  // a cycle boundary: up from here
+        let wall = SimulatedWallTime(.seconds(1_000 * 90))  // a cycle boundary: up from here
         let profile = SimulatedProfile(availability: .flapping(up: .seconds(60), down: .seconds(30)))
         let sim = provider(profile, wall: wall)
-        #expect(await record(sim, chatRequest("x/model")).finish == "stop")
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).finish == "stop")
         wall.advance(by: .seconds(59))
-        #expect(await record(sim, chatRequest("x/model")).finish == "stop")
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).finish == "stop")
         wall.advance(by: .seconds(1))
-        #expect(await record(sim, chatRequest("x/model")).error?.httpStatus == 503)
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error?.httpStatus == 503)
         wall.advance(by: .seconds(29))
-        #expect(await record(sim, chatRequest("x/model")).error?.httpStatus == 503)
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error?.httpStatus == 503)
         wall.advance(by: .seconds(1))
-        #expect(await record(sim, chatRequest("x/model")).finish == "stop")
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).finish == "stop")
     }
 
     @Test func flappingPhaseIsPureAndShiftable() {
@@ -63,32 +63,34 @@ import Testing
     // MARK: Rate limiting
 
     @Test func rpmAnswers429WithRetryAfterUntilTheWindowMoves() async {
-        let wall = WallTime(.seconds(1_700_000_000))
+        let wall = SimulatedWallTime(.seconds(1_700_000_000))
         let sim = provider(SimulatedProfile(rpm: 2), wall: wall)
-        #expect(await record(sim, chatRequest("x/model")).error == nil)
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error == nil)
         wall.advance(by: .seconds(10))
-        #expect(await record(sim, chatRequest("x/model")).error == nil)
-        let limited = await record(sim, chatRequest("x/model"))
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error == nil)
+        let limited = await simulatedChat(sim, simulatedRequest("x/model"))
         #expect(limited.error?.kind == .rateLimited)
         #expect(limited.error?.httpStatus == 429)
         #expect(limited.error?.retryAfter == .seconds(50))
         wall.advance(by: .milliseconds(49_500))
         // Retry-After is whole seconds, rounded up.
-        #expect(await record(sim, chatRequest("x/model")).error?.retryAfter == .seconds(1))
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error?.retryAfter == .seconds(1))
         wall.advance(by: .milliseconds(500))
-        #expect(await record(sim, chatRequest("x/model")).error == nil)
-        #expect(await record(sim, chatRequest("x/model")).error?.retryAfter == .seconds(10))
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error == nil)
+        #expect(await simulatedChat(sim, simulatedRequest("x/model")).error?.retryAfter == .seconds(10))
     }
 
     @Test func aRejectedCallDoesNotUseUpACallIndex() async {
-        let wall = WallTime()
+        let wall = SimulatedWallTime()
         let limited = provider(SimulatedProfile(answerTokens: 5...30, rpm: 1), wall: wall)
         let free = provider(SimulatedProfile(answerTokens: 5...30))
-        _ = await record(limited, chatRequest("x/model"))
-        _ = await record(free, chatRequest("x/model"))
-        #expect(await record(limited, chatRequest("x/model")).error?.kind == .rateLimited)
+        _ = await simulatedChat(limited, simulatedRequest("x/model"))
+        _ = await simulatedChat(free, simulatedRequest("x/model"))
+        #expect(await simulatedChat(limited, simulatedRequest("x/model")).error?.kind == .rateLimited)
         wall.advance(by: .seconds(60))
-        #expect(await record(limited, chatRequest("x/model")) == (await record(free, chatRequest("x/model"))))
+        #expect(
+            await simulatedChat(limited, simulatedRequest("x/model"))
+                == (await simulatedChat(free, simulatedRequest("x/model"))))
     }
 
     // MARK: Timeouts
@@ -96,7 +98,8 @@ import Testing
     @Test func aStallEndsAtTheFirstTokenTimeout() async {
         let sim = provider(SimulatedProfile(timeoutRate: 1))
         let start = ContinuousClock.now
-        let result = await record(sim, chatRequest("x/model", timeouts: ChatTimeouts(firstToken: .milliseconds(50))))
+        let result = await simulatedChat(
+            sim, simulatedRequest("x/model", timeouts: ChatTimeouts(firstToken: .milliseconds(50))))
         #expect(result.error?.kind == .timeout)
         #expect(result.error?.message.contains("first token") == true)
         #expect(ContinuousClock.now - start < .seconds(5))
@@ -105,7 +108,7 @@ import Testing
     @Test func theTotalTimeoutCanComeFirst() async {
         let sim = provider(SimulatedProfile(timeoutRate: 1))
         let timeouts = ChatTimeouts(firstToken: .seconds(30), total: .milliseconds(40))
-        let result = await record(sim, chatRequest("x/model", timeouts: timeouts))
+        let result = await simulatedChat(sim, simulatedRequest("x/model", timeouts: timeouts))
         #expect(result.error?.kind == .timeout)
         #expect(result.error?.message.contains("total") == true)
     }
@@ -115,7 +118,8 @@ import Testing
         let profile = SimulatedProfile(timeToFirstToken: LogNormalDelay(median: .seconds(10), spread: 0))
         let sim = provider(profile, timeScale: 1)
         let start = ContinuousClock.now
-        let result = await record(sim, chatRequest("x/model", timeouts: ChatTimeouts(firstToken: .milliseconds(50))))
+        let result = await simulatedChat(
+            sim, simulatedRequest("x/model", timeouts: ChatTimeouts(firstToken: .milliseconds(50))))
         #expect(result.error?.kind == .timeout)
         #expect(ContinuousClock.now - start < .seconds(5))
     }
@@ -127,14 +131,17 @@ import Testing
             answerTokens: 21...21)
         let sim = provider(profile, timeScale: 1)
         let timeouts = ChatTimeouts(firstToken: .milliseconds(100))
-        #expect(await record(sim, chatRequest("x/model", stream: false, timeouts: timeouts)).error?.kind == .timeout)
+        #expect(
+            await simulatedChat(sim, simulatedRequest("x/model", stream: false, timeouts: timeouts)).error?.kind
+                == .timeout)
     }
 
     @Test func aSlowStreamHitsTheIdleTimeoutAfterItsFirstToken() async {
         let profile = SimulatedProfile(
             timeToFirstToken: LogNormalDelay(median: .zero, spread: 0), tokensPerSecond: 1, answerTokens: 5...5)
         let sim = provider(profile, timeScale: 1)
-        let result = await record(sim, chatRequest("x/model", timeouts: ChatTimeouts(idle: .milliseconds(50))))
+        let result = await simulatedChat(
+            sim, simulatedRequest("x/model", timeouts: ChatTimeouts(idle: .milliseconds(50))))
         #expect(result.tokens.count == 1)
         #expect(result.finish == nil)
         #expect(result.error?.kind == .timeout)
@@ -145,7 +152,8 @@ import Testing
         let profile = SimulatedProfile(
             timeToFirstToken: LogNormalDelay(median: .zero, spread: 0), tokensPerSecond: 20, answerTokens: 100...100)
         let sim = provider(profile, timeScale: 1)
-        let result = await record(sim, chatRequest("x/model", timeouts: ChatTimeouts(total: .milliseconds(200))))
+        let result = await simulatedChat(
+            sim, simulatedRequest("x/model", timeouts: ChatTimeouts(total: .milliseconds(200))))
         #expect(result.error?.kind == .timeout)
         #expect(result.error?.message.contains("total") == true)
         #expect((1..<100).contains(result.tokens.count))
@@ -161,7 +169,7 @@ import Testing
         let sim = provider(profile, timeScale: 1)
         var firstTokenAt: ContinuousClock.Instant?
         var finishAt: ContinuousClock.Instant?
-        for try await event in try await sim.chat(chatRequest("x/model")) {
+        for try await event in try await sim.chat(simulatedRequest("x/model")) {
             switch event {
             case .token: if firstTokenAt == nil { firstTokenAt = .now }
             case .finish: finishAt = .now
@@ -183,7 +191,7 @@ import Testing
             defer { firstToken.continuation.finish() }
             var count = 0
             do {
-                for try await event in try await sim.chat(chatRequest("x/model")) {
+                for try await event in try await sim.chat(simulatedRequest("x/model")) {
                     if case .token = event {
                         count += 1
                         firstToken.continuation.yield()
@@ -204,7 +212,9 @@ import Testing
         let profile = SimulatedProfile(timeToFirstToken: LogNormalDelay(median: .seconds(60), spread: 0))
         let sim = provider(profile, timeScale: 1)
         let start = ContinuousClock.now
-        let task = Task { await record(sim, chatRequest("x/model", timeouts: ChatTimeouts(firstToken: .seconds(120)))) }
+        let task = Task {
+            await simulatedChat(sim, simulatedRequest("x/model", timeouts: ChatTimeouts(firstToken: .seconds(120))))
+        }
         task.cancel()
         #expect(await task.value.error?.kind == .cancelled)
         #expect(ContinuousClock.now - start < .seconds(5))
@@ -238,7 +248,7 @@ import Testing
             _ = try await sim.embed(EmbeddingRequest(model: "x/model", input: ["hello"]))
         }
         let embedder = provider(SimulatedProfile(capabilities: [.embedding]))
-        let result = await record(embedder, chatRequest("x/model"))
+        let result = await simulatedChat(embedder, simulatedRequest("x/model"))
         #expect(result.error?.httpStatus == 400)
     }
 

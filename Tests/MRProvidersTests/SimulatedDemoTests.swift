@@ -42,20 +42,20 @@ import Testing
     }
 
     @Test func theDemoProviderServesTheCast() async throws {
-        let wall = WallTime(.zero)  // demo/flappy is up at the start of its cycle
+        let wall = SimulatedWallTime(.zero)  // demo/flappy is up at the start of its cycle
         let demo = DemoProvider.makeProvider(timeScale: 0.001, now: wall.closure)
         #expect(demo.isSimulated)
         #expect(demo.id == "demo")
         #expect(try await demo.listModels().count == DemoProvider.profiles().count)
-        #expect(await record(demo, chatRequest("demo/fast-chat", maxTokens: 1)).finish == "length")
-        #expect(await record(demo, chatRequest("demo/flappy")).error == nil)
-        #expect(await record(demo, chatRequest("demo/always-down")).error?.httpStatus == 503)
-        _ = await record(demo, chatRequest("demo/rate-limited"))
-        _ = await record(demo, chatRequest("demo/rate-limited"))
-        #expect(await record(demo, chatRequest("demo/rate-limited")).error?.kind == .rateLimited)
+        #expect(await simulatedChat(demo, simulatedRequest("demo/fast-chat", maxTokens: 1)).finish == "length")
+        #expect(await simulatedChat(demo, simulatedRequest("demo/flappy")).error == nil)
+        #expect(await simulatedChat(demo, simulatedRequest("demo/always-down")).error?.httpStatus == 503)
+        _ = await simulatedChat(demo, simulatedRequest("demo/rate-limited"))
+        _ = await simulatedChat(demo, simulatedRequest("demo/rate-limited"))
+        #expect(await simulatedChat(demo, simulatedRequest("demo/rate-limited")).error?.kind == .rateLimited)
         let vectors = try await demo.embed(EmbeddingRequest(model: "demo/embed-small", input: ["hi"])).vectors
         #expect(vectors.count == 1)
         wall.advance(by: .seconds(12 * 60))
-        #expect(await record(demo, chatRequest("demo/flappy")).error?.httpStatus == 503)
+        #expect(await simulatedChat(demo, simulatedRequest("demo/flappy")).error?.httpStatus == 503)
     }
 }

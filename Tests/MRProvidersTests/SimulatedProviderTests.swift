@@ -5,7 +5,7 @@ import Testing
 @testable import MRProviders
 
 /// A wall clock the test moves by hand (time since the Unix epoch).
-final class WallTime: Sendable {
+final class SimulatedWallTime: Sendable {
     private let value: Mutex<Duration>
     init(_ start: Duration = .zero) { value = Mutex(start) }
     var now: Duration { value.withLock { $0 } }
@@ -14,7 +14,7 @@ final class WallTime: Sendable {
 }
 
 /// Everything a chat call produced.
-struct ChatRecord: Hashable {
+struct SimulatedChatRecord: Hashable {
     var tokens: [String] = []
     var usage: Usage?
     var finish: String?
@@ -23,8 +23,8 @@ struct ChatRecord: Hashable {
     var text: String { tokens.joined() }
 }
 
-func record(_ provider: SimulatedProvider, _ request: ChatRequest) async -> ChatRecord {
-    var result = ChatRecord()
+func simulatedChat(_ provider: SimulatedProvider, _ request: ChatRequest) async -> SimulatedChatRecord {
+    var result = SimulatedChatRecord()
     do {
         for try await event in try await provider.chat(request) {
             switch event {
@@ -39,7 +39,7 @@ func record(_ provider: SimulatedProvider, _ request: ChatRequest) async -> Chat
     return result
 }
 
-func chatRequest(
+func simulatedRequest(
     _ model: String, maxTokens: Int? = nil, stream: Bool = true, timeouts: ChatTimeouts = ChatTimeouts()
 ) -> ChatRequest {
     ChatRequest(
@@ -53,7 +53,7 @@ func chatRequest(
         failureRate: 0.2, cutRate: 0.2)
 
     func provider(
-        _ profiles: [String: SimulatedProfile], seed: UInt64 = 7, wall: WallTime = WallTime()
+        _ profiles: [String: SimulatedProfile], seed: UInt64 = 7, wall: SimulatedWallTime = SimulatedWallTime()
     ) -> SimulatedProvider {
         SimulatedProvider(id: "sim", profiles: profiles, seed: seed, timeScale: 0.001, now: wall.closure)
     }
@@ -85,10 +85,10 @@ func chatRequest(
     }
 
     @Test func theSameSeedReplaysTheSameCallsThroughTheProvider() async {
-        func run(seed: UInt64) async -> [ChatRecord] {
+        func run(seed: UInt64) async -> [SimulatedChatRecord] {
             let sim = provider(["x/mixed": Self.mixed], seed: seed)
-            var records: [ChatRecord] = []
-            for _ in 0..<12 { records.append(await record(sim, chatRequest("x/mixed"))) }
+            var records: [SimulatedChatRecord] = []
+            for _ in 0..<12 { records.append(await simulatedChat(sim, simulatedRequest("x/mixed"))) }
             return records
         }
         let first = await run(seed: 3)
@@ -102,13 +102,14 @@ func chatRequest(
         let profiles = ["x/a": Self.mixed, "x/b": Self.mixed]
         let quiet = provider(profiles)
         let busy = provider(profiles)
-        for _ in 0..<5 { _ = await record(busy, chatRequest("x/b")) }
-        #expect(await record(quiet, chatRequest("x/a")) == (await record(busy, chatRequest("x/a"))))
+        for _ in 0..<5 { _ = await simulatedChat(busy, simulatedRequest("x/b")) }
+        #expect(
+            await simulatedChat(quiet, simulatedRequest("x/a")) == (await simulatedChat(busy, simulatedRequest("x/a"))))
     }
 
     @Test func anAnswerStreamsTokensThenUsageThenStop() async throws {
         let sim = provider(["x/chat": SimulatedProfile(answerTokens: 8...8)])
-        let result = await record(sim, chatRequest("x/chat"))
+        let result = await simulatedChat(sim, simulatedRequest("x/chat"))
         #expect(result.error == nil)
         #expect(result.tokens.count == 8)
         #expect(result.finish == "stop")
@@ -119,22 +120,22 @@ func chatRequest(
 
     @Test func maxTokensEndsTheAnswerWithLength() async {
         let sim = provider(["x/chat": SimulatedProfile(answerTokens: 10...10)])
-        let capped = await record(sim, chatRequest("x/chat", maxTokens: 3))
+        let capped = await simulatedChat(sim, simulatedRequest("x/chat", maxTokens: 3))
         #expect(capped.tokens.count == 3)
         #expect(capped.finish == "length")
         #expect(capped.usage?.completionTokens == 3)
-        let probe = await record(sim, chatRequest("x/chat", maxTokens: 1))
+        let probe = await simulatedChat(sim, simulatedRequest("x/chat", maxTokens: 1))
         #expect(probe.tokens.count == 1)
         #expect(probe.finish == "length")
-        let roomy = await record(sim, chatRequest("x/chat", maxTokens: 50))
+        let roomy = await simulatedChat(sim, simulatedRequest("x/chat", maxTokens: 50))
         #expect(roomy.tokens.count == 10)
         #expect(roomy.finish == "stop")
     }
 
     @Test func nonStreamedCallsGiveTheSameEventsAtOnce() async {
         let profile = SimulatedProfile(answerTokens: 5...20, cutRate: 1)
-        let streamed = await record(provider(["x/chat": profile]), chatRequest("x/chat", stream: true))
-        let whole = await record(provider(["x/chat": profile]), chatRequest("x/chat", stream: false))
+        let streamed = await simulatedChat(provider(["x/chat": profile]), simulatedRequest("x/chat", stream: true))
+        let whole = await simulatedChat(provider(["x/chat": profile]), simulatedRequest("x/chat", stream: false))
         // A stream may be cut; a non-streamed answer is never cut, and otherwise the same.
         #expect(streamed.finish == nil)
         #expect(streamed.error?.kind == .error)
@@ -145,7 +146,7 @@ func chatRequest(
 
     @Test func unknownModelsAreNotFound() async {
         let sim = provider(["x/chat": SimulatedProfile()])
-        let result = await record(sim, chatRequest("x/missing"))
+        let result = await simulatedChat(sim, simulatedRequest("x/missing"))
         #expect(result.error?.kind == .notFound)
         #expect(result.error?.httpStatus == 404)
         #expect(result.error?.isPermanent == true)
