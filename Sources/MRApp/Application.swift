@@ -1,7 +1,11 @@
 import Logging
 import MRAPI
+import MRCatalog
+import MRCommon
 import MRConfig
+import MRHTTPClient
 import MRHTTPServer
+import MRProviders
 import MRStore
 import MRWeb
 
@@ -14,6 +18,9 @@ public final class Application: Sendable {
     public let store: Store
     public let server: HTTPServer
     public let router: Router
+    public let catalog: CatalogService
+    /// The one outbound HTTP client (libcurl multi): provider calls, probes, discovery.
+    public let httpClient: HTTPClient
     private let logger: Logger
 
     /// The bound port (useful with `listen: 127.0.0.1:0`).
@@ -26,12 +33,24 @@ public final class Application: Sendable {
         return "http://\(shown):\(port)"
     }
 
-    public init(config: Config, logger: Logger) throws {
+    /// Opens the store, loads the last known catalog, starts discovery in the background, and binds the
+    /// HTTP server last, so the first request already sees the catalog.
+    public init(config: Config, logger: Logger) async throws {
+        let config = ProviderFactory.applyingDemo(config)
         self.config = config
         self.logger = logger
         let store = try Store(path: config.storage.path, logger: logger)
         self.store = store
-        let context = APIContext(config: config, store: store, logger: logger)
+        let httpClient = HTTPClient(
+            configuration: .init(userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
+        self.httpClient = httpClient
+        let catalog = CatalogService(
+            providers: config.providers,
+            adapters: ProviderFactory.makeAdapters(for: config.providers, client: httpClient), store: store,
+            logger: logger)
+        self.catalog = catalog
+        await catalog.start()
+        let context = APIContext(config: config, store: store, logger: logger, catalog: catalog)
         let authenticator = KeyAuthenticator(
             adminKey: config.auth.adminKey, store: store, publicCatalog: config.server.publicCatalog)
         let router = Router(routes: APIRoutes.make(context), authenticator: authenticator, logger: logger)
@@ -43,6 +62,8 @@ public final class Application: Sendable {
                     maxBodyBytes: config.server.maxBodyBytes),
                 handler: router, logger: logger)
         } catch {
+            await catalog.stop()
+            httpClient.shutdown()
             store.close()
             throw error
         }
@@ -52,6 +73,8 @@ public final class Application: Sendable {
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
         logger.info("shutting down")
         await server.shutdown(gracePeriod: gracePeriod)
+        await catalog.stop()
+        httpClient.shutdown()
         store.close()
         logger.info("stopped")
     }

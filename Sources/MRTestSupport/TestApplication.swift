@@ -21,7 +21,7 @@ public final class TestApplication: Sendable {
     public var port: UInt16 { application.port }
 
     /// - Parameter configure: adjusts the configuration before start (defaults otherwise).
-    public init(configure: (inout Config) -> Void = { _ in }) throws {
+    public init(configure: (inout Config) -> Void = { _ in }) async throws {
         directory = try makeTemporaryDirectory()
         var config = try ConfigLoader.load(path: nil, environment: [:])
         config.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
@@ -30,7 +30,7 @@ public final class TestApplication: Sendable {
         configure(&config)
         var logger = Logger(label: "test-app")
         logger.logLevel = .warning
-        application = try Application(config: config, logger: logger)
+        application = try await Application(config: config, logger: logger)
     }
 
     /// One request on a fresh connection; `key` goes in `X-API-Key`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MRCatalog
 import MRProviders
 
 /// Hidden benchmark entry points for `bench/*/run.sh`: they run in the release binary so the numbers
@@ -12,5 +13,21 @@ struct BenchSSECommand: ParsableCommand {
     func run() throws {
         guard (1...2000).contains(megabytes) else { throw ValidationError("--megabytes must be 1...2000") }
         print(SSEParserBenchmark.run(megabytes: megabytes))
+    }
+}
+
+struct BenchCatalogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-catalog", abstract: "Discovery and merge of a large catalog against a baseline.",
+        shouldDisplay: false)
+
+    @Option(help: "Models in the synthetic catalog.") var models = 1000
+    @Option(help: "Timed iterations (the median is reported).") var iterations = 9
+
+    func run() async throws {
+        guard (1...100_000).contains(models), (1...1000).contains(iterations) else {
+            throw ValidationError("--models must be 1...100000 and --iterations 1...1000")
+        }
+        print(try await CatalogBenchmark.run(modelCount: models, iterations: iterations))
     }
 }

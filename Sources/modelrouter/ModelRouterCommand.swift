@@ -10,7 +10,7 @@ struct ModelRouterCommand: AsyncParsableCommand {
         version: ModelRouterVersion.current,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, KeysCommand.self, ProbeCommand.self, ReportCommand.self,
-            UsersCommand.self, VersionCommand.self, BenchSSECommand.self,
+            UsersCommand.self, VersionCommand.self, BenchSSECommand.self, BenchCatalogCommand.self,
         ],
         defaultSubcommand: nil)
 }

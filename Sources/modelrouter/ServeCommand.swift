@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logs.bootstrap(level: logLevel)
         let application: Application
         do {
-            application = try Application(config: config, logger: logger)
+            application = try await Application(config: config, logger: logger)
         } catch {
             throw ValidationFailure(message: "cannot start: \(error)")
         }

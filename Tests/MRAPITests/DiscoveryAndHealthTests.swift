@@ -5,7 +5,7 @@ import Testing
 /// The real service on an ephemeral port: health, discovery documents, errors, 501s.
 @Suite struct DiscoveryAndHealthTests {
     @Test func healthAndReadiness() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let health = try await app.request("GET", "/healthz")
         let ready = try await app.request("GET", "/readyz")
         await app.stop()
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func landingPageIsPublicHTML() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let page = try await app.request("GET", "/")
         await app.stop()
         #expect(page.status == 200)
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func botSpecListsEveryRouteAndErrorCode() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let response = try await app.request("GET", "/api/bot/spec")
         let routes = app.application.router.routes
         await app.stop()
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func openAPIDescribesEveryRoute() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let response = try await app.request("GET", "/api/openapi.json")
         let routes = app.application.router.routes
         await app.stop()
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func everySpecEndpointIsDeclared() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let declared = Set(app.application.router.routes.map { "\($0.method) \($0.pattern.description)" })
         await app.stop()
         let spec = [
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func unbuiltEndpointsAnswer501AfterAuth() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let unauthenticated = try await app.request("GET", "/api/availability")
         let built = try await app.request("GET", "/api/availability", key: TestApplication.adminKey)
         let openAI = try await app.request(
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func errorsOverTheWire() async throws {
-        let app = try TestApplication { $0.server.maxBodyBytes = 2048 }
+        let app = try await TestApplication { $0.server.maxBodyBytes = 2048 }
         let missing = try await app.request("GET", "/api/nothing-here")
         let wrongMethod = try await app.request("PUT", "/healthz")
         let tooLarge = try await app.request(

@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func createUseListRevoke() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let created = try await app.request(
             "POST", "/api/keys", key: TestApplication.adminKey, body: #"{"name": "bot one", "rpm": 60}"#)
         #expect(created.status == 201)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func invalidInputIs400AndUnknownKeysAre401() async throws {
-        let app = try TestApplication()
+        let app = try await TestApplication()
         let empty = try await app.request("POST", "/api/keys", key: TestApplication.adminKey, body: #"{"name": ""}"#)
         let badRPM = try await app.request(
             "POST", "/api/keys", key: TestApplication.adminKey, body: #"{"name": "x", "rpm": 0}"#)

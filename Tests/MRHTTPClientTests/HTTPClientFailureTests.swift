@@ -77,7 +77,9 @@ import Testing
         await #expect(throws: HTTPClientError.totalTimeout) {
             for try await _ in response.body { chunks += 1 }
         }
-        #expect(chunks > 1)
+        // Data arrived before the limit; how many reads it took depends on scheduling, so only its arrival is
+        // checked (the thrown kind above is what proves the idle timer never fired).
+        #expect(chunks >= 1)
         try await server.waitForPeerClose()
     }
 
