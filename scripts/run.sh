@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the service: installs what it needs, builds, and serves on http://127.0.0.1:8080 (or --listen).
+# Runs the service with the simulated demo provider: installs what it needs, builds, and serves on
+# http://127.0.0.1:8080 (or --listen). Drop --demo by running .build/release/modelrouter serve yourself.
 # Extra arguments go to `modelrouter serve`, e.g. scripts/run.sh --listen 127.0.0.1:9000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product modelrouter
-exec .build/release/modelrouter serve "$@"
+exec .build/release/modelrouter serve --demo "$@"

@@ -1,12 +1,8 @@
+import Foundation
 import Logging
 import MRApp
 import MRConfig
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -20,12 +16,14 @@ public final class TestApplication: Sendable {
 
     public var port: UInt16 { application.port }
 
-    /// - Parameter configure: adjusts the configuration before start (defaults otherwise).
-    public init(configure: (inout Config) -> Void = { _ in }) async throws {
-        directory = try makeTemporaryDirectory()
+    /// - Parameters:
+    ///   - directory: reuse a previous instance's directory (and database), to test restarts.
+    ///   - configure: adjusts the configuration before start (defaults otherwise).
+    public init(directory: String? = nil, configure: (inout Config) -> Void = { _ in }) async throws {
+        self.directory = try directory ?? makeTemporaryDirectory()
         var config = try ConfigLoader.load(path: nil, environment: [:])
         config.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        config.storage.path = directory + "/modelrouter.db"
+        config.storage.path = self.directory + "/modelrouter.db"
         config.auth.adminKey = Self.adminKey
         configure(&config)
         var logger = Logger(label: "test-app")
@@ -43,10 +41,19 @@ public final class TestApplication: Sendable {
         return try await httpRequest(port: port, method, path, headers: all, body: Array((body ?? "").utf8))
     }
 
-    /// Stops the service and removes its files.
-    public func stop() async {
+    /// Stops the service and removes its files unless `keepFiles` (for a restart on the same database).
+    public func stop(keepFiles: Bool = false) async {
         await application.shutdown(gracePeriod: .seconds(2))
-        removeDirectory(directory)
+        if !keepFiles { removeDirectory(directory) }
+    }
+
+    /// The JSON object a successful admin-key GET returns.
+    public func json(_ path: String) async throws -> [String: Any] {
+        let response = try await request("GET", path, key: Self.adminKey)
+        guard response.status == 200,
+            let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        else { throw RawHTTPConnection.Failure("GET \(path): \(response.status) \(response.text)") }
+        return object
     }
 }
 
