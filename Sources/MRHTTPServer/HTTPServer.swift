@@ -25,7 +25,7 @@ public final class HTTPServer: Sendable {
 
         public init(
             host: String = "127.0.0.1", port: UInt16 = 0, maxBodyBytes: Int = 1_048_576, threads: Int = 2,
-            connectionLimit: Int = 10_000, connectionTimeoutSeconds: Int = 120, connectionMemoryLimit: Int = 32 * 1024,
+            connectionLimit: Int = 10_000, connectionTimeoutSeconds: Int = 120, connectionMemoryLimit: Int = 16 * 1024,
             listenBacklog: Int = 1024
         ) {
             self.host = host

@@ -26,6 +26,11 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         precondition(segments.filter { if case .rest = $0 { true } else { false } }.count <= 1, "one rest parameter")
     }
 
+    /// The pattern without a trailing slash (the key of fixed paths).
+    var normalized: String {
+        description.count > 1 && description.hasSuffix("/") ? String(description.dropLast()) : description
+    }
+
     /// Names of the path parameters, in order.
     public var parameterNames: [String] {
         segments.compactMap {

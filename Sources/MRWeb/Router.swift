@@ -5,10 +5,20 @@ import MRHTTPServer
 /// wrong method, the auth gate, and one place where every thrown error becomes the SPEC's error body.
 public struct Router: HTTPHandler {
     public let routes: [Route]
-    private let ordered: [Route]
+    /// Fixed paths (no parameters) by path: one dictionary lookup for most requests.
+    private let exact: [String: [CompiledRoute]]
+    /// Patterns with parameters, most literal segments first; a rest parameter only after fixed-length ones.
+    private let parameterized: [CompiledRoute]
     private let authenticator: any Authenticator
     private let logger: Logger
     private let observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)?
+
+    /// What dispatch needs of a route, held by reference so a lookup copies one pointer, not the route's
+    /// strings, arrays and closures.
+    final class CompiledRoute: Sendable {
+        let route: Route
+        init(_ route: Route) { self.route = route }
+    }
 
     /// - Parameter observer: told of each completed request (metrics); must be cheap.
     public init(
@@ -16,9 +26,18 @@ public struct Router: HTTPHandler {
         observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)? = nil
     ) {
         self.routes = routes
-        // Most literal segments first; a rest parameter only after fixed-length patterns.
-        self.ordered = routes.sorted { a, b in
-            let (sa, sb) = (a.pattern.specificity, b.pattern.specificity)
+        var exact: [String: [CompiledRoute]] = [:]
+        var parameterized: [CompiledRoute] = []
+        for route in routes {
+            if route.pattern.parameterNames.isEmpty {
+                exact[route.pattern.normalized, default: []].append(CompiledRoute(route))
+            } else {
+                parameterized.append(CompiledRoute(route))
+            }
+        }
+        self.exact = exact
+        self.parameterized = parameterized.sorted { a, b in
+            let (sa, sb) = (a.route.pattern.specificity, b.route.pattern.specificity)
             if sa.hasRest != sb.hasRest { return !sa.hasRest }
             return sa.literals > sb.literals
         }
@@ -33,15 +52,24 @@ public struct Router: HTTPHandler {
 
     /// The route and parameters for a method and path, or the error to answer.
     public func resolve(method: String, path: String) -> Result<(Route, [String: String]), APIError> {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        if parts.last == "" { parts.removeLast() }  // tolerate a trailing slash
-        let segments = Array(parts)
-        var allowed: [String] = []
+        resolveCompiled(method: method, path: path).map { ($0.0.route, $0.1) }
+    }
+
+    private func resolveCompiled(method: String, path: String) -> Result<(CompiledRoute, [String: String]), APIError> {
         let lookupMethod = method == "HEAD" ? "GET" : method
-        for route in ordered {
-            guard let parameters = route.pattern.match(segments) else { continue }
-            if route.method == lookupMethod { return .success((route, parameters)) }
-            if !allowed.contains(route.method) { allowed.append(route.method) }
+        var allowed: [String] = []
+        let key = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path  // tolerate a trailing slash
+        if let candidates = exact[key] {
+            for candidate in candidates {
+                if candidate.route.method == lookupMethod { return .success((candidate, [:])) }
+                allowed.append(candidate.route.method)
+            }
+        }
+        let segments = Array(key.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+        for candidate in parameterized {
+            guard let parameters = candidate.route.pattern.match(segments) else { continue }
+            if candidate.route.method == lookupMethod { return .success((candidate, parameters)) }
+            if !allowed.contains(candidate.route.method) { allowed.append(candidate.route.method) }
         }
         if allowed.isEmpty { return .failure(.notFound("no route for \(path)")) }
         return .failure(.methodNotAllowed(method, path: path, allowed: allowed))
@@ -49,22 +77,23 @@ public struct Router: HTTPHandler {
 
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
         let style = Router.errorStyle(forPath: request.path)
-        let route: Route
+        let compiled: CompiledRoute
         let parameters: [String: String]
-        switch resolve(method: request.method, path: request.path) {
-        case .success(let match): (route, parameters) = match
+        switch resolveCompiled(method: request.method, path: request.path) {
+        case .success(let match): (compiled, parameters) = match
         case .failure(let error): return .response(error.response(style: style))
         }
         let principal: Principal?
         do {
-            principal = try authorize(request, access: route.access)
+            principal = try authorize(request, access: compiled.route.access)
         } catch {
             return .response(render(error, request: request, style: style))
         }
         let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
-        switch route.handler {
+        switch compiled.route.handler {
         case .notImplemented:
-            return .response(APIError.notImplemented("\(route.method) \(route.pattern)").response(style: style))
+            let feature = "\(compiled.route.method) \(compiled.route.pattern)"
+            return .response(APIError.notImplemented(feature).response(style: style))
         case .sync(let body):
             do {
                 return .response(try body(routeRequest))

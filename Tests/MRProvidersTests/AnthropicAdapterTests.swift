@@ -157,7 +157,7 @@ import Testing
             let beforeHead = try #require(await runChat(adapter, Self.request(timeouts: shortTimeouts)).error)
             #expect(beforeHead.kind == .timeout && beforeHead.message.hasPrefix("first token timeout"))
             fake.script(.stall(afterTokens: 1), times: 1)
-            let timeouts = ChatTimeouts(firstToken: .seconds(10), idle: .seconds(2), total: .seconds(30))
+            let timeouts = ChatTimeouts(firstToken: .seconds(10), idle: .seconds(6), total: .seconds(60))
             let midStream = await runChat(adapter, Self.request(timeouts: timeouts))
             #expect(midStream.tokens.count == 1)
             #expect(midStream.error?.kind == .timeout && midStream.error?.message.hasPrefix("idle timeout") == true)

@@ -112,7 +112,7 @@ import Testing
     @Test func stallMidStreamIsAnIdleTimeout() async throws {
         try await withFake { fake, client in
             fake.script(.stall(afterTokens: 2))
-            let timeouts = ChatTimeouts(firstToken: .seconds(10), idle: .seconds(2), total: .seconds(30))
+            let timeouts = ChatTimeouts(firstToken: .seconds(10), idle: .seconds(6), total: .seconds(60))
             let outcome = await runChat(Self.adapter(fake, client), chatRequest(timeouts: timeouts))
             #expect(outcome.tokens.count == 2, "\(outcome.error.map { "\($0)" } ?? "")")
             #expect(outcome.error?.kind == .timeout)
