@@ -4,6 +4,5 @@
 # Extra arguments go to `modelrouter serve`, e.g. scripts/run.sh --listen 127.0.0.1:9000
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-swift build -c release --product modelrouter
-exec .build/release/modelrouter serve --demo "$@"
+binary="$(scripts/build-release.sh)"
+exec "$binary" serve --demo "$@"

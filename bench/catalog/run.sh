@@ -15,5 +15,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 models="${1:-1000}"
 iterations="${2:-9}"
-swift build -c release --product modelrouter >/dev/null
-.build/release/modelrouter bench-catalog --models "$models" --iterations "$iterations"
+binary="$(scripts/build-release.sh 2>/dev/null)"
+"$binary" bench-catalog --models "$models" --iterations "$iterations"

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration="${1:-10}"
 scripts/install-deps.sh wrk nginx-light curl
-swift build -c release --product modelrouter >/dev/null
+binary="$(scripts/build-release.sh 2>/dev/null)"
 
 work="$(mktemp -d)"
 ours_port=18480
@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 # --- start-up time and idle memory -------------------------------------------------------------
 start_ns=$(date +%s%N)
-.build/release/modelrouter serve --listen "127.0.0.1:$ours_port" --db "$work/bench.db" --log-level warning \
+"$binary" serve --listen "127.0.0.1:$ours_port" --db "$work/bench.db" --log-level warning \
   >"$work/server.log" 2>&1 &
 server_pid=$!
 until curl -fs "http://127.0.0.1:$ours_port/readyz" >/dev/null 2>&1; do

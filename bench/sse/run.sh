@@ -16,5 +16,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 megabytes="${1:-50}"
-swift build -c release --product modelrouter >/dev/null
-.build/release/modelrouter bench-sse --megabytes "$megabytes"
+binary="$(scripts/build-release.sh 2>/dev/null)"
+"$binary" bench-sse --megabytes "$megabytes"
