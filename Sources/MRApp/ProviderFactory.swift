@@ -13,13 +13,16 @@ enum ProviderFactory {
         return config
     }
 
+    /// Each adapter sits behind its provider's `rpm` bucket (shared by every caller of that provider).
     static func makeAdapters(for providers: [ProviderConfig], client: HTTPClient) -> [any ProviderAdapter] {
         providers.map { provider -> any ProviderAdapter in
-            switch provider.type {
-            case .openai: OpenAIAdapter(config: provider, client: client)
-            case .anthropic: AnthropicAdapter(config: provider, client: client)
-            case .simulated: SimulatedProviderFactory.make(provider)
-            }
+            let base: any ProviderAdapter =
+                switch provider.type {
+                case .openai: OpenAIAdapter(config: provider, client: client)
+                case .anthropic: AnthropicAdapter(config: provider, client: client)
+                case .simulated: SimulatedProviderFactory.make(provider)
+                }
+            return RateLimitedProvider(base, limiter: ProviderRateLimiter(rpm: provider.rpm))
         }
     }
 }

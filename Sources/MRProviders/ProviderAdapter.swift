@@ -88,6 +88,12 @@ public struct ChatTimeouts: Sendable, Hashable {
     }
 }
 
+/// Who is asking: real traffic goes before probes when a provider's rate limit is tight.
+public enum CallPriority: Sendable, Hashable {
+    case traffic
+    case probe
+}
+
 /// A chat call to one deployment.
 public struct ChatRequest: Sendable, Hashable {
     /// The provider's id for the model.
@@ -100,11 +106,14 @@ public struct ChatRequest: Sendable, Hashable {
     /// Ask upstream to stream. Either way the adapter yields `ChatEvent`s.
     public var stream: Bool
     public var timeouts: ChatTimeouts
+    public var priority: CallPriority
 
     public init(
         model: String, messages: [ChatMessage], system: String? = nil, temperature: Double? = nil,
-        maxTokens: Int? = nil, stream: Bool = true, timeouts: ChatTimeouts = ChatTimeouts()
+        maxTokens: Int? = nil, stream: Bool = true, timeouts: ChatTimeouts = ChatTimeouts(),
+        priority: CallPriority = .traffic
     ) {
+        self.priority = priority
         self.model = model
         self.messages = messages
         self.system = system
@@ -174,8 +183,12 @@ public struct EmbeddingRequest: Sendable, Hashable {
     public var model: String
     public var input: [String]
     public var timeouts: ChatTimeouts
+    public var priority: CallPriority
 
-    public init(model: String, input: [String], timeouts: ChatTimeouts = ChatTimeouts()) {
+    public init(
+        model: String, input: [String], timeouts: ChatTimeouts = ChatTimeouts(), priority: CallPriority = .traffic
+    ) {
+        self.priority = priority
         self.model = model
         self.input = input
         self.timeouts = timeouts
