@@ -33,7 +33,7 @@ let package = Package(
         // MARK: Wrappers, one per C library
         .target(
             name: "MRHTTPServer",
-            dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CMicroHTTPD", "MRCommon", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "MRHTTPClient",
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),

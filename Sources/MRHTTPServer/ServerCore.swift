@@ -1,5 +1,6 @@
 internal import CMicroHTTPD
 import Logging
+import MRCommon
 import Synchronization
 
 #if canImport(Glibc)
@@ -330,14 +331,6 @@ final class ServerCore: @unchecked Sendable {
 
     private func unregister(_ context: RequestContext) {
         state.withLock { _ = $0.inFlight.removeValue(forKey: ObjectIdentifier(context)) }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

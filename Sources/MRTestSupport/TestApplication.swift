@@ -56,16 +56,3 @@ public final class TestApplication: Sendable {
         return object
     }
 }
-
-/// A fresh directory under the system temporary directory.
-public func makeTemporaryDirectory() throws -> String {
-    var template = Array("/tmp/modelrouter-test-XXXXXX".utf8CString)
-    guard let path = mkdtemp(&template) else { throw RawHTTPConnection.Failure("mkdtemp failed") }
-    return String(cString: path)
-}
-
-/// Removes a test directory and what is in it.
-public func removeDirectory(_ path: String) {
-    guard path.hasPrefix("/tmp/") else { return }
-    _ = try? FileManager.default.removeItem(atPath: path)
-}

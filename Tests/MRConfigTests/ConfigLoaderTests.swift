@@ -1,5 +1,6 @@
 import Foundation
 import MRConfig
+import MRTestSupport
 import Testing
 
 @Suite("Loading files, overrides and listen addresses")

@@ -1,4 +1,5 @@
 import MRSQLite
+import MRTestSupport
 import Testing
 
 @Suite struct SQLiteConnectionTests {

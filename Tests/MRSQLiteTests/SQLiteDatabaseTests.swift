@@ -1,5 +1,6 @@
 import Dispatch
 import MRSQLite
+import MRTestSupport
 import Testing
 
 @Suite struct SQLiteDatabaseTests {

@@ -1,4 +1,5 @@
 import MRSQLite
+import MRTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MRStore
+import MRTestSupport
 import Testing
 
 @Suite struct StoreAPIKeyTests {
