@@ -23,21 +23,26 @@ public final class RawHTTPConnection: @unchecked Sendable {
     }
 
     public init(port: UInt16, host: String = "127.0.0.1") throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure("socket: \(errno)") }
+        // The socket lives in a local until connected: a class whose stored properties are all set runs its
+        // deinit even when init throws, and closing the descriptor there as well would close a number the
+        // process may already have reused (another test's server socket, say).
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw Failure("socket: \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         inet_pton(AF_INET, host, &address.sin_addr)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard result == 0 else {
-            Glibc.close(fd)
-            throw Failure("connect to \(port): errno \(errno)")
+            let error = errno
+            Glibc.close(socketFD)
+            throw Failure("connect to \(port): errno \(error)")
         }
+        fd = socketFD
     }
 
     deinit { Glibc.close(fd) }
