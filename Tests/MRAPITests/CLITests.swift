@@ -16,7 +16,17 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary to completion on a thread of its own: waiting on a pipe must not hold one of the
+    /// two cooperative threads the rest of the (parallel) suite needs.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue(label: "cli-test").async {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -34,39 +44,39 @@ import Testing
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    @Test func checkConfigReportsTheLine() throws {
+    @Test func checkConfigReportsTheLine() async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
         let path = directory + "/bad.yaml"
         try "server:\n  listen: 127.0.0.1:8080\nprobes:\n  workers: 0\n".write(
             toFile: path, atomically: true, encoding: .utf8)
-        let result = try Self.run(["check-config", "--config", path])
+        let result = try await Self.run(["check-config", "--config", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("bad.yaml:4"), "\(result.stderr)")
         #expect(result.stderr.contains("probes.workers"))
 
         let good = directory + "/good.yaml"
         try "probes:\n  workers: 8\n".write(toFile: good, atomically: true, encoding: .utf8)
-        let ok = try Self.run(["check-config", "--config", good])
+        let ok = try await Self.run(["check-config", "--config", good])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("configuration OK"))
     }
 
-    @Test func keysCreateListRevoke() throws {
+    @Test func keysCreateListRevoke() async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
         let db = directory + "/keys.db"
-        let created = try Self.run(["keys", "create", "ci-bot", "--db", db])
+        let created = try await Self.run(["keys", "create", "ci-bot", "--db", db])
         #expect(created.status == 0)
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.hasPrefix("ar_") && key.count == 43)
-        let listed = try Self.run(["keys", "list", "--db", db])
+        let listed = try await Self.run(["keys", "list", "--db", db])
         #expect(listed.stdout.contains("ci-bot"))
         #expect(!listed.stdout.contains(key))
         let id = try #require(listed.stdout.split(separator: "\n").dropFirst().first?.split(separator: " ").first)
-        #expect(try Self.run(["keys", "revoke", String(id), "--db", db]).status == 0)
-        #expect(try Self.run(["keys", "revoke", String(id), "--db", db]).status != 0)
-        #expect(try Self.run(["keys", "list", "--db", db]).stdout.contains("revoked"))
+        #expect(try await Self.run(["keys", "revoke", String(id), "--db", db]).status == 0)
+        #expect(try await Self.run(["keys", "revoke", String(id), "--db", db]).status != 0)
+        #expect(try await Self.run(["keys", "list", "--db", db]).stdout.contains("revoked"))
     }
 
     @Test func serveShutsDownGracefullyOnSIGTERM() async throws {
@@ -87,12 +97,17 @@ import Testing
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         defer { watchdog.cancel() }
-        // The first line names the bound port.
-        var line = ""
-        while !line.contains("\n") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
+        // The first line names the bound port (read on a thread of its own, like `run`).
+        let line = await withCheckedContinuation { continuation in
+            DispatchQueue(label: "cli-test-serve").async {
+                var line = ""
+                while !line.contains("\n") {
+                    let data = out.fileHandleForReading.availableData
+                    if data.isEmpty { break }
+                    line += String(decoding: data, as: UTF8.self)
+                }
+                continuation.resume(returning: line)
+            }
         }
         let port = try #require(
             line.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })

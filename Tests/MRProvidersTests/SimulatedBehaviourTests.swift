@@ -162,10 +162,10 @@ import Testing
     // MARK: Pacing and cancellation
 
     @Test func tokensArriveBeforeTheEnd() async throws {
-        // 5 tokens at 5 a second: the finish is due 800 ms after the first token. Even if the consumer
-        // saw the first token late (a busy machine), it sees it well before the end.
+        // 5 tokens at 2 a second: the finish is due 2 s after the first token. Even if the consumer saw the
+        // first token late (a busy machine, up to a second), it sees it well before the end.
         let profile = SimulatedProfile(
-            timeToFirstToken: LogNormalDelay(median: .zero, spread: 0), tokensPerSecond: 5, answerTokens: 5...5)
+            timeToFirstToken: LogNormalDelay(median: .zero, spread: 0), tokensPerSecond: 2, answerTokens: 5...5)
         let sim = provider(profile, timeScale: 1)
         var firstTokenAt: ContinuousClock.Instant?
         var finishAt: ContinuousClock.Instant?
@@ -178,7 +178,7 @@ import Testing
         }
         let first = try #require(firstTokenAt)
         let finish = try #require(finishAt)
-        #expect(finish - first >= .milliseconds(400))
+        #expect(finish - first >= .seconds(1))
     }
 
     @Test func cancellingTheConsumerEndsTheStreamPromptly() async throws {
