@@ -99,8 +99,10 @@ let package = Package(
         .testTarget(name: "MRStoreTests", dependencies: ["MRStore", "MRTestSupport"]),
         .testTarget(name: "MRWebTests", dependencies: ["MRWeb", "MRHTTPServer", "MRTestSupport"]),
         .testTarget(name: "MRProvidersTests", dependencies: ["MRProviders", "MRTestSupport"]),
-        .testTarget(name: "MRCatalogTests", dependencies: ["MRCatalog", "MRProviders", "MRTestSupport"]),
-        .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRTestSupport"]),
+        .testTarget(
+            name: "MRCatalogTests",
+            dependencies: ["MRCatalog", "MRProviders", "MRAPI", "MRWeb", "MRHTTPServer", "MRStore", "MRTestSupport"]),
+        .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

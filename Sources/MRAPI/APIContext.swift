@@ -11,11 +11,14 @@ public struct APIContext: Sendable {
     public let startedAt: ContinuousClock.Instant
     /// The model catalog; nil until the app wires one (the catalog routes then answer 503).
     public let catalog: CatalogService?
+    /// The background store check behind `/readyz`; nil makes `/readyz` read the store per request.
+    public let readiness: ReadinessMonitor?
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
-        catalog: CatalogService? = nil
+        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil
     ) {
+        self.readiness = readiness
         self.config = config
         self.store = store
         self.logger = logger

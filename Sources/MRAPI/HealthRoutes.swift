@@ -6,27 +6,34 @@ import MRWeb
 enum HealthRoutes {
     static func make(_ context: APIContext) -> [Route] {
         let healthy = HTTPResponse.json(bytes: Array(#"{"status":"ok"}"#.utf8))
-        let store = context.store
         return [
             Route(
                 "GET", "/healthz", summary: "Liveness: the process answers", access: .public, tag: "operations",
                 handler: .sync { _ in healthy }),
-            Route(
-                "GET", "/readyz", summary: "Readiness: the store answers a real read", access: .public,
-                tag: "operations",
-                handler: .async { _ in
-                    guard await store.isReachable() else {
-                        return APIError(status: 503, errorCode: "NOT_READY", detail: "the database is not reachable")
-                            .response(style: .spec)
-                    }
-                    return HTTPResponse.json(bytes: Array(#"{"status":"ready"}"#.utf8))
-                }),
+            readinessRoute(context),
             Route(
                 "GET", "/", summary: "Landing page", access: .public, tag: "operations", produces: "text/html",
                 handler: .sync { _ in
                     HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", bytes: landingPage)
                 }),
         ]
+    }
+
+    static func readinessRoute(_ context: APIContext) -> Route {
+        let ready = HTTPResponse.json(bytes: Array(#"{"status":"ready"}"#.utf8))
+        @Sendable func notReady(_ reason: String) -> HTTPResponse {
+            APIError(status: 503, errorCode: "NOT_READY", detail: reason).response(style: .spec)
+        }
+        let summary = "Readiness: the store answered a real read within the last seconds; 503 while shutting down"
+        if let monitor = context.readiness {
+            return Route(
+                "GET", "/readyz", summary: summary, access: .public, tag: "operations",
+                handler: .sync { _ in monitor.notReadyReason().map(notReady) ?? ready })
+        }
+        let store = context.store
+        return Route(
+            "GET", "/readyz", summary: summary, access: .public, tag: "operations",
+            handler: .async { _ in await store.isReachable() ? ready : notReady("the database is not reachable") })
     }
 
     /// A plain page until the dashboard lands: what this is and where the machine-readable parts are.

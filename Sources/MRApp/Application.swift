@@ -19,6 +19,8 @@ public final class Application: Sendable {
     public let server: HTTPServer
     public let router: Router
     public let catalog: CatalogService
+    /// Behind `/readyz`.
+    public let readiness: ReadinessMonitor
     /// The one outbound HTTP client (libcurl multi): provider calls, probes, discovery.
     public let httpClient: HTTPClient
     private let logger: Logger
@@ -50,7 +52,11 @@ public final class Application: Sendable {
             logger: logger)
         self.catalog = catalog
         await catalog.start()
-        let context = APIContext(config: config, store: store, logger: logger, catalog: catalog)
+        let readiness = ReadinessMonitor(store: store)
+        self.readiness = readiness
+        await readiness.start()
+        let context = APIContext(
+            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness)
         let authenticator = KeyAuthenticator(
             adminKey: config.auth.adminKey, store: store, publicCatalog: config.server.publicCatalog)
         let router = Router(routes: APIRoutes.make(context), authenticator: authenticator, logger: logger)
@@ -62,6 +68,7 @@ public final class Application: Sendable {
                     maxBodyBytes: config.server.maxBodyBytes),
                 handler: router, logger: logger)
         } catch {
+            readiness.stop()
             await catalog.stop()
             httpClient.shutdown()
             store.close()
@@ -72,6 +79,7 @@ public final class Application: Sendable {
     /// Graceful stop; idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
         logger.info("shutting down")
+        readiness.stop()
         await server.shutdown(gracePeriod: gracePeriod)
         await catalog.stop()
         httpClient.shutdown()

@@ -213,6 +213,16 @@ func run(_ router: Router, _ method: String, _ path: String, key: String? = nil)
         }
     }
 
+    @Test(arguments: [
+        ("", #""""#), ("plain/model-id", #""plain/model-id""#), ("\"lead", #""\"lead""#),
+        ("trail\\", #""trail\\""#), ("a\tb\rc\u{1F}", #""a\tb\rc\u001f""#), ("ünï\ncödé", #""ünï\ncödé""#),
+    ])
+    func writerEscapesOnlyWhatJSONNeeds(input: String, expected: String) {
+        var bytes: [UInt8] = []
+        JSONWriter.appendString(input, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
     @Test func writerEscapesControlCharacters() {
         var writer = JSONWriter()
         writer.object { $0.field("s", "a\"b\\c\n\u{01}é") }
