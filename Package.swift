@@ -6,7 +6,7 @@
 //   C wrappers          MRHTTPServer, MRHTTPClient, MRSQLite (no C type leaks out, no LLM knowledge)
 //   shared values       MRCommon                             (durations, times)
 //   web layer           MRWeb                                (routes, errors, JSON, query parsing)
-//   domain              MRConfig, MRStore, MRAPI
+//   domain              MRConfig, MRStore, MRProviders, MRCatalog, MRMetrics, MRProbes, MRRouting, MRNotify, MRAPI
 //   wiring              MRApp  →  executable `modelrouter`
 //   tests               MRTestSupport + one test target per library target
 import PackageDescription
@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // MARK: C system libraries
@@ -62,9 +63,29 @@ let package = Package(
                 "MRProviders", "MRStore", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "MRMetrics", dependencies: ["MRCommon", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(
+            name: "MRProbes",
+            dependencies: [
+                "MRCatalog", "MRProviders", "MRStore", "MRConfig", "MRCommon", "MRMetrics",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "MRRouting",
+            dependencies: [
+                "MRProbes", "MRCatalog", "MRProviders", "MRStore", "MRConfig", "MRCommon", "MRMetrics",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "MRNotify",
+            dependencies: [
+                "MRHTTPClient", "MRCatalog", "MRConfig", "MRCommon", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "MRAPI",
             dependencies: [
-                "MRWeb", "MRStore", "MRConfig", "MRCommon", "MRCatalog", "MRProviders",
+                "MRWeb", "MRStore", "MRConfig", "MRCommon", "MRCatalog", "MRProviders", "MRProbes", "MRRouting",
+                "MRMetrics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -74,13 +95,13 @@ let package = Package(
             name: "MRApp",
             dependencies: [
                 "MRAPI", "MRWeb", "MRHTTPServer", "MRHTTPClient", "MRStore", "MRConfig", "MRCommon", "MRCatalog",
-                "MRProviders",
+                "MRProviders", "MRProbes", "MRRouting", "MRMetrics", "MRNotify",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "modelrouter",
             dependencies: [
-                "MRApp", "MRConfig", "MRStore", "MRCommon", "MRProviders", "MRCatalog",
+                "MRApp", "MRConfig", "MRStore", "MRCommon", "MRProviders", "MRCatalog", "MRProbes", "MRMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -90,6 +111,7 @@ let package = Package(
             name: "MRTestSupport",
             dependencies: [
                 "MRApp", "MRHTTPServer", "MRHTTPClient", "MRConfig", "MRStore", "MRWeb", "MRProviders", "MRCatalog",
+                "MRProbes", "MRRouting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "MRHTTPServerTests", dependencies: ["MRHTTPServer", "MRTestSupport"]),
@@ -103,6 +125,14 @@ let package = Package(
             name: "MRCatalogTests",
             dependencies: ["MRCatalog", "MRProviders", "MRAPI", "MRWeb", "MRHTTPServer", "MRStore", "MRTestSupport"]),
         .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport"]),
+        .testTarget(name: "MRMetricsTests", dependencies: ["MRMetrics", "MRTestSupport"]),
+        .testTarget(
+            name: "MRProbesTests",
+            dependencies: ["MRProbes", "MRCatalog", "MRProviders", "MRStore", "MRConfig", "MRTestSupport"]),
+        .testTarget(
+            name: "MRRoutingTests",
+            dependencies: ["MRRouting", "MRProbes", "MRCatalog", "MRProviders", "MRConfig", "MRTestSupport"]),
+        .testTarget(name: "MRNotifyTests", dependencies: ["MRNotify", "MRCatalog", "MRTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

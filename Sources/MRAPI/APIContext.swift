@@ -1,6 +1,7 @@
 import Logging
 import MRCatalog
 import MRConfig
+import MRProbes
 import MRStore
 
 /// What the API handlers need: configuration, the store, the catalog, and a logger. Built once by the app.
@@ -13,11 +14,17 @@ public struct APIContext: Sendable {
     public let catalog: CatalogService?
     /// The background store check behind `/readyz`; nil makes `/readyz` read the store per request.
     public let readiness: ReadinessMonitor?
+    /// Live deployment health (probes and traffic); the catalog views show it.
+    public let health: HealthRegistry
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
-        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil
+        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil
     ) {
+        self.health =
+            health
+            ?? HealthRegistry(
+                failureThreshold: config.probes.failureThreshold, successThreshold: config.probes.successThreshold)
         self.readiness = readiness
         self.config = config
         self.store = store

@@ -4,7 +4,9 @@ import MRWeb
 /// the bot spec all come from one list. A declared but unbuilt endpoint answers 501 NOT_IMPLEMENTED.
 public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
-        var routes = HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context) + declaredRoutes
+        var routes =
+            HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context, health: context.health)
+            + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
         return routes

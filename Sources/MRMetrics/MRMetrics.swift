@@ -1,0 +1,1 @@
+// Prometheus metrics: the registry of every SPEC metric and the process collector (issue 6).

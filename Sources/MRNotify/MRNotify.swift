@@ -1,0 +1,1 @@
+// State-change notifications to webhooks (issue 6).
