@@ -53,6 +53,22 @@ public struct DeploymentSnapshot: Sendable, Hashable {
 
     public var state: DeploymentState { machine.state }
 
+    public init(
+        model: String, provider: String, machine: DeploymentStateMachine, status: DeploymentStatus,
+        latencyMs: Int? = nil, ttftMs: Int? = nil, lastChecked: Date? = nil, lastError: String? = nil,
+        lastErrorAt: Date? = nil
+    ) {
+        self.model = model
+        self.provider = provider
+        self.machine = machine
+        self.status = status
+        self.latencyMs = latencyMs
+        self.ttftMs = ttftMs
+        self.lastChecked = lastChecked
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+    }
+
     /// What the catalog's views show.
     public var health: DeploymentHealth {
         DeploymentHealth(status: status, state: state, latencyMs: latencyMs, ttftMs: ttftMs, lastChecked: lastChecked)

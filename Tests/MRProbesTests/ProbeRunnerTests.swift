@@ -1,0 +1,112 @@
+import MRCatalog
+import MRHTTPClient
+import MRProbes
+import MRProviders
+import MRTestSupport
+import Testing
+
+/// Every failure mode classified through the fake provider's real wire format.
+@Suite struct ProbeRunnerTests {
+    static let chatTarget = ProbeTarget(
+        model: "meta/llama-3.1-8b-instruct", provider: "fake", upstreamID: "meta/llama-3.1-8b-instruct", kind: .chat)
+    static let embeddingTarget = ProbeTarget(
+        model: "nvidia/nv-embedqa-e5-v5", provider: "fake", upstreamID: "nvidia/nv-embedqa-e5-v5", kind: .embedding)
+
+    func withRunner<T>(
+        degradedAfter: Duration = .seconds(5), _ body: (FakeProvider, ProbeRunner) async throws -> T
+    ) async throws -> T {
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        return try await FakeProvider.with { fake in
+            let adapter = OpenAIAdapter(id: "fake", baseURL: fake.baseURL, apiKey: "k", client: client)
+            return try await body(fake, ProbeRunner(adapters: ["fake": adapter], degradedAfter: degradedAfter))
+        }
+    }
+
+    @Test func aHealthyChatProbeIsOkWithTTFTAndSendsOneToken() async throws {
+        try await withRunner { fake, runner in
+            let result = await runner.probe(Self.chatTarget, timeout: .seconds(5))
+            #expect(result.status == .ok)
+            #expect(result.latencyMs != nil && result.ttftMs != nil)
+            #expect(result.ttftMs! <= result.latencyMs!)
+            #expect(result.error == nil)
+            let request = try #require(fake.requests.last)
+            #expect(request.bodyText.contains("\"max_tokens\":1"))
+            #expect(request.bodyText.contains("\"stream\":true"))
+        }
+    }
+
+    @Test func slowerThanDegradedAfterIsDegraded() async throws {
+        try await withRunner(degradedAfter: .milliseconds(1)) { fake, runner in
+            fake.script(.answer(FakeAnswer(framing: FakeFraming(pause: .milliseconds(20)))))
+            let result = await runner.probe(Self.chatTarget, timeout: .seconds(5))
+            #expect(result.status == .degraded)
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var behavior: FakeBehavior
+        var status: DeploymentStatus
+        var httpStatus: Int?
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "500", behavior: .fail(status: 500), status: .error, httpStatus: 500),
+        Case(name: "503", behavior: .fail(status: 503), status: .error, httpStatus: 503),
+        Case(name: "429", behavior: .rateLimited(retryAfter: "7"), status: .rateLimited, httpStatus: 429),
+        Case(name: "401", behavior: .fail(status: 401), status: .authError, httpStatus: 401),
+        Case(name: "403", behavior: .fail(status: 403), status: .authError, httpStatus: 403),
+        Case(name: "404", behavior: .fail(status: 404), status: .notFound, httpStatus: 404),
+        Case(name: "cut before the finish", behavior: .cut(afterTokens: 1), status: .error, httpStatus: nil),
+        Case(name: "cut before any token", behavior: .cut(afterTokens: 0), status: .error, httpStatus: nil),
+        Case(name: "garbage", behavior: .garbage, status: .error, httpStatus: nil),
+        Case(
+            name: "in-stream error", behavior: .streamError(afterTokens: 0, type: "server_error", message: "boom"),
+            status: .error, httpStatus: nil),
+        Case(name: "stall before the head", behavior: .stall(afterTokens: nil), status: .timeout, httpStatus: nil),
+        Case(name: "stall after a token", behavior: .stall(afterTokens: 1), status: .timeout, httpStatus: nil),
+    ]
+
+    @Test(arguments: cases)
+    func failuresAreClassified(_ testCase: Case) async throws {
+        try await withRunner { fake, runner in
+            fake.script(testCase.behavior)
+            let result = await runner.probe(Self.chatTarget, timeout: .milliseconds(600))
+            fake.releaseStalls()
+            #expect(result.status == testCase.status, "\(result)")
+            if let httpStatus = testCase.httpStatus { #expect(result.httpStatus == httpStatus) }
+            #expect(result.error?.isEmpty == false)
+            #expect(result.error?.contains("k") != true || result.error?.contains("Bearer k") != true)
+        }
+    }
+
+    @Test func embeddingProbe() async throws {
+        try await withRunner { fake, runner in
+            let ok = await runner.probe(Self.embeddingTarget, timeout: .seconds(5))
+            #expect(ok.status == .ok && ok.ttftMs == nil && ok.latencyMs != nil)
+            #expect(fake.requests.last?.path.hasSuffix("/embeddings") == true)
+            fake.script(.fail(status: 404), route: .embeddings)
+            let gone = await runner.probe(Self.embeddingTarget, timeout: .seconds(5))
+            #expect(gone.status == .notFound)
+        }
+    }
+
+    @Test func unknownProviderIsAnErrorNotACrash() async {
+        let runner = ProbeRunner(adapters: [:], degradedAfter: .seconds(1))
+        let result = await runner.probe(Self.chatTarget, timeout: .seconds(1))
+        #expect(result.status == .error)
+    }
+
+    @Test func refusedConnectionIsAnError() async throws {
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        // A port that was just free: nobody listens.
+        let port = try await FakeProvider.with { $0.port }
+        let adapter = OpenAIAdapter(id: "fake", baseURL: "http://127.0.0.1:\(port)/v1", apiKey: "k", client: client)
+        let runner = ProbeRunner(adapters: ["fake": adapter], degradedAfter: .seconds(1))
+        let result = await runner.probe(Self.chatTarget, timeout: .seconds(2))
+        #expect(result.status == .error)
+    }
+}
