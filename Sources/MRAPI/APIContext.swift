@@ -16,11 +16,15 @@ public struct APIContext: Sendable {
     public let readiness: ReadinessMonitor?
     /// Live deployment health (probes and traffic); the catalog views show it.
     public let health: HealthRegistry
+    /// Scheduled, batch and single probes; nil until the app wires one (the probe routes then answer 503).
+    public let probes: ProbeService?
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
-        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil
+        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil,
+        probes: ProbeService? = nil
     ) {
+        self.probes = probes
         self.health =
             health
             ?? HealthRegistry(

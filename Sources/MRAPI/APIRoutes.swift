@@ -29,18 +29,6 @@ public enum APIRoutes {
             "GET", "/api/incidents", summary: "Deployment state changes (incident history)", access: .authenticated,
             tag: "availability", handler: .notImplemented),
         Route(
-            "GET", "/api/probe/single", summary: "Probe one model now", access: .authenticated, tag: "probes",
-            parameters: [.init("model", required: true, "model id"), .init("timeout", "duration, e.g. 10s")],
-            handler: .notImplemented),
-        Route(
-            "GET", "/api/probe/stream", summary: "Run a batch probe; results as SSE", access: .authenticated,
-            tag: "probes",
-            parameters: [
-                .init("workers", type: "integer", "parallel probes"), .init("delay", "between starts, per worker"),
-                .init("timeout", "per probe"), .init("capability", "filter"), .init("publisher", "filter"),
-                .init("model", "filter"),
-            ], produces: "text/event-stream", handler: .notImplemented),
-        Route(
             "GET", "/api/reports/latest", summary: "The latest probe report", access: .authenticated, tag: "probes",
             handler: .notImplemented),
         Route(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MRCatalog
+import MRProbes
 import MRProviders
 
 /// Hidden benchmark entry points for `bench/*/run.sh`: they run in the release binary so the numbers
@@ -29,5 +30,26 @@ struct BenchCatalogCommand: AsyncParsableCommand {
             throw ValidationError("--models must be 1...100000 and --iterations 1...1000")
         }
         print(try await CatalogBenchmark.run(modelCount: models, iterations: iterations))
+    }
+}
+
+struct BenchProbesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-probes", abstract: "A probe batch over many in-process deployments against the ideal.",
+        shouldDisplay: false)
+
+    @Option(help: "Deployments in the batch.") var deployments = 1000
+    @Option(help: "Parallel workers.") var workers = 50
+    @Option(help: "How long each deployment takes to answer, in milliseconds.") var latencyMs = 100
+
+    func run() async throws {
+        guard (1...100_000).contains(deployments), (1...256).contains(workers), (1...60_000).contains(latencyMs)
+        else {
+            throw ValidationError("--deployments 1...100000, --workers 1...256, --latency-ms 1...60000")
+        }
+        print(
+            try await ProbeBenchmark.run(
+                deployments: deployments, workers: workers, latency: .milliseconds(latencyMs),
+                recorder: { _, _ in CountingRecorder() }))
     }
 }
