@@ -101,7 +101,8 @@ let package = Package(
         .executableTarget(
             name: "modelrouter",
             dependencies: [
-                "MRApp", "MRConfig", "MRStore", "MRCommon", "MRProviders", "MRCatalog", "MRProbes", "MRMetrics",
+                "MRApp", "MRAPI", "MRConfig", "MRStore", "MRCommon", "MRProviders", "MRCatalog", "MRProbes",
+                "MRMetrics", "MRHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -124,7 +125,11 @@ let package = Package(
         .testTarget(
             name: "MRCatalogTests",
             dependencies: ["MRCatalog", "MRProviders", "MRAPI", "MRWeb", "MRHTTPServer", "MRStore", "MRTestSupport"]),
-        .testTarget(name: "MRAPITests", dependencies: ["MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport"]),
+        .testTarget(
+            name: "MRAPITests",
+            dependencies: [
+                "MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "MRMetricsTests", dependencies: ["MRMetrics", "MRTestSupport"]),
         .testTarget(
             name: "MRProbesTests",

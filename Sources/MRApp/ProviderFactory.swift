@@ -4,9 +4,9 @@ import MRHTTPClient
 import MRProviders
 
 /// Turns the configured providers into adapters: one per provider, by type.
-enum ProviderFactory {
+package enum ProviderFactory {
     /// `--demo` adds the simulated demo provider unless the file already has a provider with its id.
-    static func applyingDemo(_ config: Config) -> Config {
+    package static func applyingDemo(_ config: Config) -> Config {
         guard config.demo, !config.providers.contains(where: { $0.id == DemoProvider.id }) else { return config }
         var config = config
         config.providers.append(DemoProvider.makeConfig())
@@ -14,7 +14,7 @@ enum ProviderFactory {
     }
 
     /// Each adapter sits behind its provider's `rpm` bucket (shared by every caller of that provider).
-    static func makeAdapters(for providers: [ProviderConfig], client: HTTPClient) -> [any ProviderAdapter] {
+    package static func makeAdapters(for providers: [ProviderConfig], client: HTTPClient) -> [any ProviderAdapter] {
         providers.map { provider -> any ProviderAdapter in
             let base: any ProviderAdapter =
                 switch provider.type {

@@ -18,13 +18,16 @@ public final class TestApplication: Sendable {
 
     /// - Parameters:
     ///   - directory: reuse a previous instance's directory (and database), to test restarts.
-    ///   - configure: adjusts the configuration before start (defaults otherwise).
+    ///   - configure: adjusts the configuration before start (defaults otherwise, except that scheduled
+    ///     probes are off).
     public init(directory: String? = nil, configure: (inout Config) -> Void = { _ in }) async throws {
         self.directory = try directory ?? makeTemporaryDirectory()
         var config = try ConfigLoader.load(path: nil, environment: [:])
         config.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
         config.storage.path = self.directory + "/modelrouter.db"
         config.auth.adminKey = Self.adminKey
+        // No scheduled probes unless a test asks: they would add upstream calls other tests count.
+        config.probes.interval = .zero
         configure(&config)
         var logger = Logger(label: "test-app")
         logger.logLevel = .warning

@@ -34,9 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         print("ModelRouter listening on \(application.baseURL)")
         fflush(nil)  // stdout may be a pipe (systemd, tests): the URL line must not wait in a buffer
-        if config.demo {
-            logger.notice("--demo: the simulated demo provider arrives with the providers issue; serving without it")
-        }
         SystemdNotifier.notify("READY=1")
         let signal = await SignalWaiter.wait()
         logger.notice("received \(signal)")
