@@ -128,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "MRAPITests",
             dependencies: [
-                "MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport", .product(name: "Logging", package: "swift-log"),
+                "MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "MRMetricsTests", dependencies: ["MRMetrics", "MRTestSupport"]),
         .testTarget(

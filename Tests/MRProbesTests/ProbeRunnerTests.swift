@@ -110,3 +110,27 @@ import Testing
         #expect(result.status == .error)
     }
 }
+
+/// The same classification through Anthropic's wire format.
+@Suite struct AnthropicProbeTests {
+    @Test func okAndFailures() async throws {
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        try await FakeProvider.with { fake in
+            let adapter = AnthropicAdapter(id: "anthropic", baseURL: fake.baseURL, apiKey: "k", client: client)
+            let runner = ProbeRunner(adapters: ["anthropic": adapter], degradedAfter: .seconds(5))
+            let target = ProbeTarget(
+                model: "anthropic/claude-sonnet-4-5", provider: "anthropic", upstreamID: "claude-sonnet-4-5",
+                kind: .chat)
+            let ok = await runner.probe(target, timeout: .seconds(5))
+            #expect(ok.status == .ok && ok.ttftMs != nil)
+            #expect(fake.requests.last?.route == .messages)
+            fake.script(.fail(status: 401))
+            #expect(await runner.probe(target, timeout: .seconds(5)).status == .authError)
+            fake.script(.cut(afterTokens: 1))
+            #expect(await runner.probe(target, timeout: .seconds(5)).status == .error)
+            fake.script(.streamError(afterTokens: 0, type: "overloaded_error", message: "busy"))
+            #expect(await runner.probe(target, timeout: .seconds(5)).status == .error)
+        }
+    }
+}
