@@ -17,6 +17,7 @@ extension ChatService {
             let stream = try await adapter.chat(call)
             var iterator = stream.makeAsyncIterator()
             guard let first = try await iterator.next() else {
+                if Task.isCancelled { throw ProviderError.cancelled }
                 throw ProviderError(kind: .error, message: "stream cut: the response ended before any event")
             }
             return OpenedStream(iterator: iterator, first: first, ttft: .now - startedAt)
@@ -49,6 +50,7 @@ extension ChatService {
             } catch {
                 collected.failure = Self.providerError(error)
             }
+            if collected.failure == nil && Task.isCancelled { throw ProviderError.cancelled }
             if collected.failure == nil && collected.finishReason == nil {
                 collected.failure = ProviderError(
                     kind: .error, message: "stream cut: the response ended before the answer was finished")

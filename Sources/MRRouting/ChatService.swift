@@ -230,9 +230,13 @@ package final class ChatService: Sendable {
             tracker.recordNeutral(candidate.id)
             health.record(observation(candidate, status: .rateLimited, duration: nil, ttft: nil, error: failure))
         case .authError, .notFound, .timeout, .error:
-            tracker.recordFailure(candidate.id, permanent: failure.isPermanent, at: .now)
             let status = DeploymentStatus(rawValue: failure.probeStatus) ?? .error
-            health.record(observation(candidate, status: status, duration: nil, ttft: ttft, error: failure))
+            let change = health.record(
+                observation(candidate, status: status, duration: nil, ttft: ttft, error: failure))
+            // When traffic takes a deployment down, its circuit opens too, so that a trial after the cool-down
+            // can bring it back even when no probe runs (a `down` state alone is skipped).
+            tracker.recordFailure(
+                candidate.id, permanent: failure.isPermanent, forceOpen: change?.to == .down, at: .now)
             logger.info(
                 "router: call failed",
                 metadata: [

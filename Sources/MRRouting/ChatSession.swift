@@ -65,6 +65,8 @@ package final class ChatSession: @unchecked Sendable {
         }
         guard let event else {
             iterator = nil
+            // A cancelled consumer sees the stream end rather than an error.
+            if Task.isCancelled { throw fail(CancellationError()) }
             guard finishReason != nil else {
                 throw fail(ProviderError(kind: .error, message: "stream cut: the answer ended without a finish"))
             }

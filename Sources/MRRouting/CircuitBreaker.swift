@@ -99,9 +99,12 @@ public struct CircuitBreaker: Sendable, Hashable {
         consecutiveFailures = 0
     }
 
-    /// A call failed at `now`. Returns true when this opened the circuit.
+    /// A call failed at `now`. Returns true when this opened the circuit. `forceOpen` opens a closed circuit
+    /// whatever the count (the deployment's state went `down` because of it).
     @discardableResult
-    public mutating func recordFailure(at now: ContinuousClock.Instant, permanent: Bool) -> Bool {
+    public mutating func recordFailure(at now: ContinuousClock.Instant, permanent: Bool, forceOpen: Bool = false)
+        -> Bool
+    {
         consecutiveFailures += 1
         switch state {
         case .halfOpen(_, let last):
@@ -114,7 +117,7 @@ public struct CircuitBreaker: Sendable, Hashable {
             state = .open(until: max(until, now + next), coolDown: next)
             return false
         case .closed:
-            guard permanent || consecutiveFailures >= policy.failureThreshold else { return false }
+            guard permanent || forceOpen || consecutiveFailures >= policy.failureThreshold else { return false }
             let coolDown = permanent ? policy.permanentCoolDown : policy.coolDown
             state = .open(until: now + coolDown, coolDown: coolDown)
             return true

@@ -56,12 +56,15 @@ package final class DeploymentTracker: Sendable {
         }
     }
 
-    /// A call failed; returns true when this opened the circuit.
+    /// A call failed; returns true when this opened the circuit. `forceOpen` opens it whatever the count
+    /// (the deployment's state just went `down`).
     @discardableResult
-    package func recordFailure(_ id: DeploymentID, permanent: Bool, at now: ContinuousClock.Instant) -> Bool {
+    package func recordFailure(
+        _ id: DeploymentID, permanent: Bool, forceOpen: Bool = false, at now: ContinuousClock.Instant
+    ) -> Bool {
         update(id) { entry in
             entry.permanentFailure = permanent
-            return entry.breaker.recordFailure(at: now, permanent: permanent)
+            return entry.breaker.recordFailure(at: now, permanent: permanent, forceOpen: forceOpen)
         }
     }
 
