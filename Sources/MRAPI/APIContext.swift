@@ -2,6 +2,7 @@ import Logging
 import MRCatalog
 import MRConfig
 import MRProbes
+import MRRouting
 import MRStore
 
 /// What the API handlers need: configuration, the store, the catalog, and a logger. Built once by the app.
@@ -16,6 +17,10 @@ public struct APIContext: Sendable {
     public let readiness: ReadinessMonitor?
     /// Live deployment health (probes and traffic); the catalog views show it.
     public let health: HealthRegistry
+    /// The router behind the chat and `/v1` routes; nil makes them answer 503 (set by the app).
+    package var chat: ChatService?
+    /// Per-API-key `rpm` limits of the routed endpoints.
+    package let keyLimits = KeyRateLimiter()
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
