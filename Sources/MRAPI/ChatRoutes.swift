@@ -95,7 +95,12 @@ enum ChatRoutes {
                     if case .token(let text) = event { try await writer.write(ChatWire.tokenEvent(text)) }
                 }
             } catch let error as RoutingError {
-                if error.kind != .cancelled { try await writer.write(ChatWire.errorEvent(error)) }
+                if error.kind != .cancelled {
+                    try await writer.write(ChatWire.errorEvent(error))
+                } else if !writer.isClosed {
+                    // Cancelled with the client still there: the server is shutting down. Say so.
+                    try await writer.write(ChatWire.errorEvent(ChatWire.shuttingDown))
+                }
                 return
             }
             try await writer.write(

@@ -36,7 +36,7 @@ enum ChatWire {
     }
 
     /// `event: error` + `data: {"detail", "error_code"}`.
-    static func errorEvent(_ error: RoutingError) -> [UInt8] {
+    static func errorEvent(_ error: any HTTPResponseError) -> [UInt8] {
         var json = JSONWriter()
         json.object { object in
             object.field("detail", error.detail)
@@ -44,6 +44,10 @@ enum ChatWire {
         }
         return ServerSentEvents.event("error", json: json.bytes)
     }
+
+    /// The last event of a stream ended by the server's shutdown.
+    static let shuttingDown = APIError(
+        status: 503, errorCode: "SHUTTING_DOWN", detail: "the server is shutting down; the answer was cut short")
 
     /// The JSON answer of `POST /api/chat`.
     static func completion(_ completion: ChatCompletion) -> [UInt8] {

@@ -74,7 +74,11 @@ enum OpenAIRoutes {
                     if case .token(let text) = event { try await writer.write(chunks.contentChunk(text)) }
                 }
             } catch let error as RoutingError {
-                if error.kind != .cancelled { try await writer.write(OpenAIChunks.errorChunk(error)) }
+                if error.kind != .cancelled {
+                    try await writer.write(OpenAIChunks.errorChunk(error))
+                } else if !writer.isClosed {
+                    try await writer.write(OpenAIChunks.errorChunk(ChatWire.shuttingDown))
+                }
                 return
             }
             var tail = chunks.finishChunk(session.finishReason ?? "stop")

@@ -70,7 +70,7 @@ struct OpenAIChunks: Sendable {
     static let done: [UInt8] = Array("data: [DONE]\n\n".utf8)
 
     /// A failure after the stream started, in OpenAI's error shape (the SDK raises `APIError` on it).
-    static func errorChunk(_ error: RoutingError) -> [UInt8] {
+    static func errorChunk(_ error: any HTTPResponseError) -> [UInt8] {
         var json = JSONWriter()
         json.object { object in
             object.objectField("error") { fields in

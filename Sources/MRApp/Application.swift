@@ -48,8 +48,12 @@ public final class Application: Sendable {
         self.logger = logger
         let store = try Store(path: config.storage.path, logger: logger)
         self.store = store
+        // A routed stream holds one upstream connection for its whole life: allow as many as the server takes
+        // clients (its connection limit), so concurrent streams to one provider never queue behind each other.
         let httpClient = HTTPClient(
-            configuration: .init(userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
+            configuration: .init(
+                maxConnectionsPerHost: 10_000, maxTotalConnections: 10_000, maxIdleConnections: 256,
+                userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
         self.httpClient = httpClient
         let catalog = CatalogService(
             providers: config.providers,
