@@ -85,12 +85,22 @@ struct OpenAIChunks: Sendable {
 }
 
 enum OpenAIWire {
-    /// `chatcmpl-` and 24 random characters.
+    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+    /// `chatcmpl-` and 24 random characters (an identifier, not a secret: three draws from the system
+    /// generator, one syscall each, rather than one per character).
     static func completionID() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
         var generator = SystemRandomNumberGenerator()
-        let characters = (0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
-        return "chatcmpl-" + String(decoding: characters, as: UTF8.self)
+        var characters: [UInt8] = Array("chatcmpl-".utf8)
+        characters.reserveCapacity(33)
+        for _ in 0..<3 {
+            var bits = generator.next()
+            for _ in 0..<8 {
+                characters.append(alphabet[Int(bits % 62)])
+                bits /= 62
+            }
+        }
+        return String(decoding: characters, as: UTF8.self)
     }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }

@@ -180,7 +180,11 @@ package final class ChatService: Sendable {
                 record(
                     failure: failure, candidate: candidate, endpoint: endpoint, attempt: attempts,
                     startedAt: startedAt, ttft: midStream?.ttft, midStream: midStream != nil)
-                if failure.kind == .cancelled { throw .cancelled }
+                if failure.kind == .cancelled {
+                    recordUsage(
+                        usage, endpoint: endpoint, candidate: candidate, outcome: "CANCELLED", attempts: attempts)
+                    throw .cancelled
+                }
                 failures.append((candidate, failure))
             }
         }

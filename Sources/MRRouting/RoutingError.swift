@@ -42,8 +42,10 @@ public struct RoutingError: Error, Sendable, Hashable, CustomStringConvertible {
         case .validation: "VALIDATION_ERROR"
         case .noModelAvailable: "NO_MODEL_AVAILABLE"
         case .rateLimited: "RATE_LIMITED"
-        case .upstreamError, .cancelled: "UPSTREAM_ERROR"
+        case .upstreamError: "UPSTREAM_ERROR"
         case .upstreamTimeout: "UPSTREAM_TIMEOUT"
+        // Never sent (the client is gone); it labels the request in the usage records.
+        case .cancelled: "CANCELLED"
         }
     }
 
