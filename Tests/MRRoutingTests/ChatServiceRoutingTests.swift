@@ -37,7 +37,8 @@ import Testing
             _ = try await harness.service.complete(harness.request())
             #expect(harness.state("primary") == .down)
             let id = DeploymentID(model: ServiceHarness.model, provider: "primary")
-            #expect(harness.service.tracker.breaker(id).gate(at: .now).isOpen)
+            // Open, or already past its cool-down on a slow machine: not closed either way.
+            #expect(harness.service.tracker.breaker(id).gate(at: .now) != .closed)
             // Keep the backup out of the way, so the primary's trial is the only callable candidate.
             harness.limiters["backup"]?.pause(deployment: ServiceHarness.model, for: .seconds(60))
             #expect(await eventually { harness.service.tracker.breaker(id).gate(at: .now) == .trial })
