@@ -22,7 +22,7 @@ import Testing
     @Test(arguments: beforeFirstToken.indices, [true, false])
     func aFaultBeforeTheFirstTokenFallsBack(_ index: Int, streamed: Bool) async throws {
         let (name, behavior, _) = Self.beforeFirstToken[index]
-        try await ServiceHarness.with(firstToken: .milliseconds(800)) { harness in
+        try await ServiceHarness.with(firstToken: .milliseconds(1500)) { harness in
             harness.primary.script(behavior)
             let text: String
             if streamed {
@@ -54,7 +54,7 @@ import Testing
     @Test(arguments: beforeFirstToken.indices, [true, false])
     func withoutAnAlternativeTheFaultIsTheAnswer(_ index: Int, streamed: Bool) async throws {
         let (name, behavior, kind) = Self.beforeFirstToken[index]
-        try await ServiceHarness.with(providers: 1, firstToken: .milliseconds(800)) { harness in
+        try await ServiceHarness.with(providers: 1, firstToken: .milliseconds(1500)) { harness in
             harness.primary.script(behavior)
             let error = await routingFailure {
                 if streamed {
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func aStreamThatStallsMidAnswerTimesOutWithAnError() async throws {
-        try await ServiceHarness.with(idle: .milliseconds(300)) { harness in
+        try await ServiceHarness.with(idle: .seconds(1)) { harness in
             harness.primary.script(.stall(afterTokens: 1))
             let session = try await harness.service.stream(harness.request())
             let drained = await drain(session)
@@ -135,7 +135,7 @@ import Testing
         .streamError(afterTokens: 2, type: "server_error", message: "boom"),
     ])
     func aNonStreamedAnswerThatBreaksMidwayStillFallsBack(_ behavior: FakeBehavior) async throws {
-        try await ServiceHarness.with(idle: .milliseconds(300)) { harness in
+        try await ServiceHarness.with(idle: .seconds(1)) { harness in
             harness.primary.script(behavior)
             let completion = try await harness.service.complete(harness.request())
             #expect(completion.text == "Hello, world!")
