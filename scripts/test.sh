@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
+scripts/e2e-openai.sh   # the official OpenAI Python SDK against the real server

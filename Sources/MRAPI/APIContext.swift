@@ -2,6 +2,7 @@ import Logging
 import MRCatalog
 import MRConfig
 import MRProbes
+import MRRouting
 import MRStore
 
 /// What the API handlers need: configuration, the store, the catalog, and a logger. Built once by the app.
@@ -18,6 +19,10 @@ public struct APIContext: Sendable {
     public let health: HealthRegistry
     /// Scheduled, batch and single probes; nil until the app wires one (the probe routes then answer 503).
     public let probes: ProbeService?
+    /// The router behind the chat and `/v1` routes; nil makes them answer 503 (set by the app).
+    package var chat: ChatService?
+    /// Per-API-key `rpm` limits of the routed endpoints.
+    package let keyLimits = KeyRateLimiter()
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,

@@ -6,7 +6,7 @@ public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
         var routes =
             HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context, health: context.health)
-            + declaredRoutes
+            + ProbeRoutes.make(context) + ChatRoutes.make(context) + OpenAIRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
         return routes
@@ -39,24 +39,6 @@ public enum APIRoutes {
         Route(
             "GET", "/api/reports/{id}", summary: "One probe report", access: .authenticated, tag: "probes",
             parameters: [.init("id", in: .path, required: true, "run id")], handler: .notImplemented),
-        // Chat
-        Route(
-            "POST", "/api/chat", summary: "Chat through the router, JSON in and out", access: .authenticated,
-            tag: "chat", requestBody: "ChatRequest: model, messages or message, system, temperature, max_tokens, route",
-            handler: .notImplemented),
-        Route(
-            "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
-            tag: "chat",
-            parameters: [
-                .init("model", required: true, "model id, alias or auto"),
-                .init("message", required: true, "user text"),
-                .init("system", "system prompt"), .init("temperature", type: "number", "0 to 2"),
-                .init("max_tokens", type: "integer", "output limit"),
-            ], produces: "text/event-stream", handler: .notImplemented),
-        Route(
-            "POST", "/api/chat/stream/multi", summary: "Multi-turn streaming chat (SSE)", access: .authenticated,
-            tag: "chat", requestBody: "ChatRequest with messages", produces: "text/event-stream",
-            handler: .notImplemented),
         // Accounts
         Route(
             "POST", "/api/auth/signup", summary: "Create an account", access: .public, tag: "accounts",
@@ -90,13 +72,5 @@ public enum APIRoutes {
         Route(
             "GET", "/metrics", summary: "Prometheus metrics (text format)", access: .public, tag: "operations",
             produces: "text/plain", handler: .notImplemented),
-        // OpenAI-compatible
-        Route(
-            "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
-            access: .authenticated, tag: "openai", requestBody: "OpenAI chat completion request",
-            handler: .notImplemented),
-        Route(
-            "POST", "/v1/embeddings", summary: "OpenAI-compatible embeddings", access: .authenticated, tag: "openai",
-            requestBody: "OpenAI embeddings request", handler: .notImplemented),
     ]
 }

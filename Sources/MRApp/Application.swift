@@ -6,6 +6,7 @@ import MRConfig
 import MRHTTPClient
 import MRHTTPServer
 import MRProviders
+import MRRouting
 import MRStore
 import MRWeb
 
@@ -23,6 +24,10 @@ public final class Application: Sendable {
     public let readiness: ReadinessMonitor
     /// The one outbound HTTP client (libcurl multi): provider calls, probes, discovery.
     public let httpClient: HTTPClient
+    /// The router behind the chat and `/v1` routes.
+    package let chat: ChatService
+    /// Writes per-request usage (tokens, cost, key) in batches.
+    package let usage: UsageRecorder
     private let logger: Logger
 
     /// The bound port (useful with `listen: 127.0.0.1:0`).
@@ -43,8 +48,12 @@ public final class Application: Sendable {
         self.logger = logger
         let store = try Store(path: config.storage.path, logger: logger)
         self.store = store
+        // A routed stream holds one upstream connection for its whole life: allow as many as the server takes
+        // clients (its connection limit), so concurrent streams to one provider never queue behind each other.
         let httpClient = HTTPClient(
-            configuration: .init(userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
+            configuration: .init(
+                maxConnectionsPerHost: 10_000, maxTotalConnections: 10_000, maxIdleConnections: 256,
+                userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
         self.httpClient = httpClient
         let catalog = CatalogService(
             providers: config.providers,
@@ -55,8 +64,16 @@ public final class Application: Sendable {
         let readiness = ReadinessMonitor(store: store)
         self.readiness = readiness
         await readiness.start()
-        let context = APIContext(
+        var context = APIContext(
             config: config, store: store, logger: logger, catalog: catalog, readiness: readiness)
+        let usage = UsageRecorder(store: store, logger: logger)
+        self.usage = usage
+        usage.start()
+        let chat = ChatService(
+            catalog: catalog, health: context.health, routing: config.routing, aliases: config.aliases, usage: usage,
+            logger: logger)
+        self.chat = chat
+        context.chat = chat
         let authenticator = KeyAuthenticator(
             adminKey: config.auth.adminKey, store: store, publicCatalog: config.server.publicCatalog)
         let router = Router(routes: APIRoutes.make(context), authenticator: authenticator, logger: logger)
@@ -69,6 +86,7 @@ public final class Application: Sendable {
                 handler: router, logger: logger)
         } catch {
             readiness.stop()
+            await usage.stop()
             await catalog.stop()
             httpClient.shutdown()
             store.close()
@@ -81,6 +99,7 @@ public final class Application: Sendable {
         logger.info("shutting down")
         readiness.stop()
         await server.shutdown(gracePeriod: gracePeriod)
+        await usage.stop()
         await catalog.stop()
         httpClient.shutdown()
         store.close()

@@ -87,6 +87,9 @@ public final class CatalogService: Sendable {
     /// The current snapshot.
     public var catalog: Catalog { state.withLock { $0.catalog } }
 
+    /// The adapter of each provider, by provider id (the router calls them).
+    package var providerAdapters: [String: any ProviderAdapter] { adapters }
+
     /// Every provider with its model count and discovery record, in configuration order.
     public func providerStatuses() -> [ProviderStatus] {
         let (catalog, records) = state.withLock { ($0.catalog, $0.records) }

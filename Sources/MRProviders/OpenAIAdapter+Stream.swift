@@ -27,6 +27,12 @@ struct OpenAIStreamDecoder: ChatEventDecoder {
             complete(emit)
             return
         }
+        if let fast = OpenAIChunkScanner.scan(event.data) {
+            if let usage = fast.usage { self.usage = usage }
+            for text in fast.texts where !text.isEmpty { emit(.token(text)) }
+            if let reason = fast.finishReason { finishReason = reason }
+            return
+        }
         let chunk = try parse(event.data, what: "unparseable stream chunk")
         if let error = chunk.error { throw Self.inStreamFailure(error, endpoint: endpoint) }
         if let usage = chunk.usage { self.usage = usage.usage }

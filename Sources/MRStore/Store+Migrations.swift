@@ -21,5 +21,6 @@ extension Store {
                 ) STRICT;
                 """),
         SQLiteMigration(version: 2, name: "create_catalog_discovery", sql: catalogDiscoverySchema),
+        SQLiteMigration(version: 5, name: "create_usage_records", sql: usageSchema),
     ]
 }

@@ -1,0 +1,112 @@
+import MRCommon
+import MRConfig
+import MRHTTPServer
+import MRProviders
+import MRRouting
+import MRWeb
+
+/// `/api/chat`, `/api/chat/stream` and `/api/chat/stream/multi`: chat through the router, JSON in and out or
+/// as server-sent events (`token`… then one `done` or `error`).
+///
+/// Handlers run deferred (the libmicrohttpd thread never waits): routing and the wait for the first token
+/// happen in a task, then the answer streams with back-pressure. A failure before the first token is an HTTP
+/// error with the SPEC's body (and `Retry-After` when rate limited); after it, an `error` event.
+enum ChatRoutes {
+    static func make(_ context: APIContext) -> [Route] {
+        let chat = context.chat
+        let limits = context.keyLimits
+        @Sendable func service(_ request: RouteRequest) throws -> ChatService {
+            guard let chat else {
+                throw APIError(
+                    status: 503, errorCode: "NOT_READY", detail: "the router is not available on this server",
+                    headers: ["Retry-After": "5"])
+            }
+            try limits.admit(request.principal)
+            return chat
+        }
+        return [
+            Route(
+                "POST", "/api/chat", summary: "Chat through the router, JSON in and out", access: .authenticated,
+                tag: "chat",
+                requestBody: "ChatRequest: model, messages or message, system, temperature, max_tokens, route",
+                handler: .async { request in
+                    let chat = try service(request)
+                    let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
+                    let routed = try body.routed(receivedAt: request.http.receivedAt, principal: request.principal)
+                    let completion = try await chat.complete(routed)
+                    var response = HTTPResponse.json(bytes: ChatWire.completion(completion))
+                    for (name, value) in ChatWire.headers(completion.trace) { response.headers.set(name, value) }
+                    return response
+                }),
+            Route(
+                "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
+                tag: "chat",
+                parameters: [
+                    .init("model", required: true, "model id, alias or auto"),
+                    .init("message", required: true, "user text"),
+                    .init("system", "system prompt"), .init("temperature", type: "number", "0 to 2"),
+                    .init("max_tokens", type: "integer", "output limit"),
+                    .init("strategy", "cost, latency, capability or balanced"),
+                    .init("capability", "chat, code, vision or embedding"),
+                    .init("fallbacks", type: "integer", "0 to 10"),
+                ], produces: "text/event-stream",
+                handler: .async { request in
+                    let chat = try service(request)
+                    let routed = try queryRequest(request)
+                    return try await stream(chat, routed)
+                }),
+            Route(
+                "POST", "/api/chat/stream/multi", summary: "Multi-turn streaming chat (SSE)", access: .authenticated,
+                tag: "chat", requestBody: "ChatRequest with messages", produces: "text/event-stream",
+                handler: .async { request in
+                    let chat = try service(request)
+                    let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
+                    return try await stream(
+                        chat, try body.routed(receivedAt: request.http.receivedAt, principal: request.principal))
+                }),
+        ]
+    }
+
+    /// The single turn of `GET /api/chat/stream`, from its query.
+    static func queryRequest(_ request: RouteRequest) throws -> RoutedChatRequest {
+        let query = request.query
+        let model = try query.requiredString("model", maxLength: 256)
+        let message = try query.requiredString("message", maxLength: 1 << 20)
+        let body = ChatRequestBody(
+            model: model, messages: nil, message: message, system: try query.string("system", maxLength: 1 << 20),
+            temperature: try query.double("temperature", in: 0...2),
+            maxTokens: try query.int("max_tokens", in: 1...1_000_000),
+            route: ChatRequestBody.RouteBody(
+                strategy: try query.oneOf("strategy", RoutingStrategy.allCases.map(\.rawValue)),
+                capability: try query.oneOf("capability", Capability.allCases.map(\.rawValue)),
+                fallbacks: try query.int("fallbacks", in: 0...10)))
+        try body.validate(allowMessage: true)
+        return try body.routed(receivedAt: request.http.receivedAt, principal: request.principal)
+    }
+
+    /// Routes, waits for the first token, then answers with the event stream.
+    static func stream(_ chat: ChatService, _ routed: RoutedChatRequest) async throws -> HTTPResponse {
+        let session = try await chat.stream(routed)
+        let receivedAt = routed.receivedAt
+        return ServerSentEvents.response(headers: ChatWire.headers(session.trace)) { writer in
+            defer { session.close() }
+            do {
+                while let event = try await session.next() {
+                    if case .token(let text) = event { try await writer.write(ChatWire.tokenEvent(text)) }
+                }
+            } catch let error as RoutingError {
+                if error.kind != .cancelled {
+                    try await writer.write(ChatWire.errorEvent(error))
+                } else if !writer.isClosed {
+                    // Cancelled with the client still there: the server is shutting down. Say so.
+                    try await writer.write(ChatWire.errorEvent(ChatWire.shuttingDown))
+                }
+                return
+            }
+            try await writer.write(
+                ChatWire.doneEvent(
+                    trace: session.trace, finishReason: session.finishReason ?? "stop", usage: session.usage,
+                    latency: .now - receivedAt, ttft: session.ttft))
+        }
+    }
+}

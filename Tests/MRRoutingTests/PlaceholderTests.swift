@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct MRRoutingPlaceholderTests {
-    @Test func targetBuilds() { #expect(Bool(true)) }
-}
