@@ -1,5 +1,6 @@
 import ArgumentParser
 import MRCatalog
+import MRMetrics
 import MRProviders
 
 /// Hidden benchmark entry points for `bench/*/run.sh`: they run in the release binary so the numbers
@@ -29,5 +30,21 @@ struct BenchCatalogCommand: AsyncParsableCommand {
             throw ValidationError("--models must be 1...100000 and --iterations 1...1000")
         }
         print(try await CatalogBenchmark.run(modelCount: models, iterations: iterations))
+    }
+}
+
+struct BenchMetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-metrics", abstract: "/metrics rendering with a large catalog against baselines.",
+        shouldDisplay: false)
+
+    @Option(help: "Deployments with a full set of series.") var deployments = 1000
+    @Option(help: "Timed iterations (the median is reported).") var iterations = 51
+
+    func run() throws {
+        guard (1...100_000).contains(deployments), (1...10_000).contains(iterations) else {
+            throw ValidationError("--deployments must be 1...100000 and --iterations 1...10000")
+        }
+        print(MetricsBenchmark.run(deployments: deployments, iterations: iterations))
     }
 }
