@@ -1,6 +1,7 @@
 import Logging
 import MRCatalog
 import MRConfig
+import MRMetrics
 import MRProbes
 import MRStore
 
@@ -16,11 +17,15 @@ public struct APIContext: Sendable {
     public let readiness: ReadinessMonitor?
     /// Live deployment health (probes and traffic); the catalog views show it.
     public let health: HealthRegistry
+    /// The process's metrics, rendered by `/metrics`.
+    public let metrics: Metrics
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
-        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil
+        catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil,
+        metrics: Metrics = Metrics()
     ) {
+        self.metrics = metrics
         self.health =
             health
             ?? HealthRegistry(

@@ -6,7 +6,7 @@ public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
         var routes =
             HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context, health: context.health)
-            + declaredRoutes
+            + MetricsRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
         return routes
@@ -98,10 +98,6 @@ public enum APIRoutes {
         Route(
             "POST", "/api/bots", summary: "Create a bot deployment", access: .authenticated, tag: "accounts",
             requestBody: "name, model, route", handler: .notImplemented),
-        // Operations
-        Route(
-            "GET", "/metrics", summary: "Prometheus metrics (text format)", access: .public, tag: "operations",
-            produces: "text/plain", handler: .notImplemented),
         // OpenAI-compatible
         Route(
             "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
