@@ -5,6 +5,8 @@ import MRCommon
 import MRConfig
 import MRHTTPClient
 import MRHTTPServer
+import MRMetrics
+import MRNotify
 import MRProviders
 import MRStore
 import MRWeb
@@ -23,6 +25,11 @@ public final class Application: Sendable {
     public let readiness: ReadinessMonitor
     /// The one outbound HTTP client (libcurl multi): provider calls, probes, discovery.
     public let httpClient: HTTPClient
+    /// Every SPEC metric, rendered by `/metrics`.
+    public let metrics: Metrics
+    /// State-change webhooks (`notifications`); idle when none is configured.
+    public let notifier: WebhookNotifier
+    private let catalogMetrics: Task<Void, Never>
     private let logger: Logger
 
     /// The bound port (useful with `listen: 127.0.0.1:0`).
@@ -55,11 +62,22 @@ public final class Application: Sendable {
         let readiness = ReadinessMonitor(store: store)
         self.readiness = readiness
         await readiness.start()
+        let metrics = Metrics()
+        self.metrics = metrics
+        metrics.setProbeInterval(config.probes.interval)
+        catalogMetrics = CatalogMetrics.start(catalog: catalog, metrics: metrics)
         let context = APIContext(
-            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness)
+            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness, metrics: metrics)
+        let notifier = WebhookNotifier(
+            config: config.notifications, logger: logger,
+            onOutcome: { metrics.recordNotification(outcome: $0.rawValue) })
+        self.notifier = notifier
+        notifier.start(changes: notifier.isEnabled ? context.health.changes() : nil)
         let authenticator = KeyAuthenticator(
             adminKey: config.auth.adminKey, store: store, publicCatalog: config.server.publicCatalog)
-        let router = Router(routes: APIRoutes.make(context), authenticator: authenticator, logger: logger)
+        let router = Router(
+            routes: APIRoutes.make(context), authenticator: authenticator, logger: logger,
+            requestObserver: { metrics.recordHTTPRequest(route: $0, code: $1, duration: $2) })
         self.router = router
         do {
             self.server = try HTTPServer(
@@ -69,6 +87,7 @@ public final class Application: Sendable {
                 handler: router, logger: logger)
         } catch {
             readiness.stop()
+            await notifier.stop(gracePeriod: .zero)
             await catalog.stop()
             httpClient.shutdown()
             store.close()
@@ -81,7 +100,9 @@ public final class Application: Sendable {
         logger.info("shutting down")
         readiness.stop()
         await server.shutdown(gracePeriod: gracePeriod)
+        await notifier.stop(gracePeriod: min(gracePeriod, .seconds(5)))
         await catalog.stop()
+        catalogMetrics.cancel()
         httpClient.shutdown()
         store.close()
         logger.info("stopped")
