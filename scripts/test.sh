@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
+scripts/check-ops.sh --allow-missing  # rules, unit, Prometheus + dashboards; drop --allow-missing once probes and chat record metrics

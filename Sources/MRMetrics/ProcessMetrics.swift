@@ -7,8 +7,9 @@
 /// The standard `process_*` metrics that Prometheus client libraries export, read from `/proc` at each
 /// scrape: resident and virtual memory, CPU seconds, open and maximum file descriptors, start time.
 ///
-/// Each scrape costs three small file reads and one directory listing; nothing is cached except the start
-/// time, which never changes. Off Linux (no `/proc`) only `process_start_time_seconds` is exported.
+/// Each scrape costs two small file reads, one directory listing and a `getrlimit`; nothing is cached except the
+/// start time, which never changes. Where `/proc/stat` is hidden (the unit's `ProcSubset=pid`) or there is no
+/// `/proc` at all, the start time is the moment the metrics were created, within a second of the real one.
 struct ProcessMetrics: Sendable {
     /// Unix time the process started, in seconds.
     let startTime: Double
