@@ -34,8 +34,8 @@ public final class Metrics: Sendable {
     // Traffic
     let httpRequests: SeriesCache<Counter>
     let httpDuration: HistogramFamily
-    /// Both HTTP series of a (route, code), found with one lookup on the hot path.
-    private let httpSeries = Mutex<[HTTPKey: (Counter, HistogramFamily.BoundSeries)]>([:])
+    /// Both HTTP series of a (route, code), found with one lookup (and one retain) on the hot path.
+    private let httpSeries = Mutex<[HTTPKey: HTTPSeries]>([:])
     let upstream: SeriesCache<Counter>
     let upstreamTTFT: HistogramFamily
     let tokens: SeriesCache<Counter>
@@ -195,18 +195,17 @@ public final class Metrics: Sendable {
     public func recordHTTPRequest(route: String, code: Int, duration: Duration) {
         // Codes outside 100–599 share one key (and the `other` label), so the cache stays bounded.
         let key = HTTPKey(route: route, code: (100..<600).contains(code) ? code : 0)
-        let (counter, histogram) = httpSeries.withLock { cache in
+        let series = httpSeries.withLock { cache in
             if let hit = cache[key] { return hit }
             let route = MetricLabels.id(route)
-            let made = (
-                httpRequests(SeriesKey(first: route, second: MetricLabels.code(code))),
-                httpDuration.series(SeriesKey(first: route))
-            )
+            let made = HTTPSeries(
+                counter: httpRequests(SeriesKey(first: route, second: MetricLabels.code(code))),
+                duration: httpDuration.series(SeriesKey(first: route)))
             cache[key] = made
             return made
         }
-        counter.increment()
-        histogram.record(duration)
+        series.counter.increment()
+        series.duration.record(duration)
     }
 
     /// One upstream call for traffic: `modelrouter_upstream_requests_total{provider,model,outcome}`.
@@ -260,6 +259,17 @@ public final class Metrics: Sendable {
 
     /// The `Content-Type` of ``render()``.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+}
+
+/// The two series one HTTP request updates.
+private final class HTTPSeries: Sendable {
+    let counter: Counter
+    let duration: HistogramFamily.BoundSeries
+
+    init(counter: Counter, duration: HistogramFamily.BoundSeries) {
+        self.counter = counter
+        self.duration = duration
+    }
 }
 
 /// The HTTP hot path's cache key: hashing an `Int` is cheaper than hashing the code's text.
