@@ -15,12 +15,28 @@ final class LatencySeries: Sendable {
         var count = 0
     }
 
-    /// `provider="nvidia",model="meta/x"` (escaped), or empty for an unlabeled series.
-    let labelText: [UInt8]
+    /// `name_bucket{provider="nvidia",model="meta/x",le="`: each bucket line starts with it, so rendering a line
+    /// is one copy, the bound's text and the count.
+    let bucketPrefix: [UInt8]
+    /// `name_sum{provider="nvidia",model="meta/x"} ` (or `name_sum ` unlabeled).
+    let sumPrefix: [UInt8]
+    /// `name_count{…} `.
+    let countPrefix: [UInt8]
     private let state: Mutex<State>
 
-    init(labelText: [UInt8], bucketCount: Int) {
-        self.labelText = labelText
+    init(name: String, labelText: [UInt8], bucketCount: Int) {
+        var bucket = Array((name + "_bucket{").utf8)
+        bucket += labelText
+        if !labelText.isEmpty { bucket.append(UInt8(ascii: ",")) }
+        bucket += Array(#"le=""#.utf8)
+        bucketPrefix = bucket
+        func plain(_ suffix: String) -> [UInt8] {
+            var text = Array((name + suffix).utf8)
+            if !labelText.isEmpty { text += [UInt8(ascii: "{")] + labelText + [UInt8(ascii: "}")] }
+            return text + [UInt8(ascii: " ")]
+        }
+        sumPrefix = plain("_sum")
+        countPrefix = plain("_count")
         state = Mutex(State(counts: Array(repeating: 0, count: bucketCount + 1)))
     }
 
@@ -46,7 +62,7 @@ final class HistogramFamily: Sendable {
     private let labelNames: [String]
     /// Upper bounds in nanoseconds, ascending.
     private let bounds: [Int64]
-    /// The `le` value of each bound as text (`0.05`, `1.0`, `120.0`), then `+Inf`.
+    /// The end of each bucket line before its count: `0.05"} `, …, `+Inf"} `.
     private let boundTexts: [[UInt8]]
     private let series = Mutex<[SeriesKey: LatencySeries]>([:])
 
@@ -56,7 +72,7 @@ final class HistogramFamily: Sendable {
         self.labelNames = labelNames
         let sorted = buckets.sorted()
         bounds = sorted.map(\.nanoseconds)
-        boundTexts = sorted.map { Array(Self.secondsText($0).utf8) } + [Array("+Inf".utf8)]
+        boundTexts = (sorted.map { Self.secondsText($0) } + ["+Inf"]).map { Array(($0 + #""} "#).utf8) }
     }
 
     /// Records `duration` (negative counts as zero) in the series for `key`, made on first use.
@@ -68,7 +84,7 @@ final class HistogramFamily: Sendable {
     func series(_ key: SeriesKey) -> BoundSeries {
         let series = self.series.withLock { cache in
             if let hit = cache[key] { return hit }
-            let made = LatencySeries(labelText: labelText(key), bucketCount: bounds.count)
+            let made = LatencySeries(name: name, labelText: labelText(key), bucketCount: bounds.count)
             cache[key] = made
             return made
         }
@@ -105,43 +121,23 @@ final class HistogramFamily: Sendable {
         let all = series.withLock { Array($0.values) }
         guard !all.isEmpty else { return }
         buffer.append(contentsOf: "# HELP \(name) \(help)\n# TYPE \(name) histogram\n".utf8)
-        let bucketName = Array((name + "_bucket{").utf8)
-        let sumName = Array((name + "_sum").utf8)
-        let countName = Array((name + "_count").utf8)
         for series in all {
             let (counts, sum, count) = series.snapshot()
             var cumulative = 0
             for (index, text) in boundTexts.enumerated() {
                 cumulative += counts[index]
-                buffer.append(contentsOf: bucketName)
-                if !series.labelText.isEmpty {
-                    buffer.append(contentsOf: series.labelText)
-                    buffer.append(UInt8(ascii: ","))
-                }
-                buffer.append(contentsOf: #"le=""#.utf8)
+                buffer.append(contentsOf: series.bucketPrefix)
                 buffer.append(contentsOf: text)
-                buffer.append(contentsOf: #""} "#.utf8)
                 TextFormat.appendDecimal(cumulative, to: &buffer)
                 buffer.append(UInt8(ascii: "\n"))
             }
-            appendSeriesName(sumName, series.labelText, to: &buffer)
+            buffer.append(contentsOf: series.sumPrefix)
             TextFormat.appendSeconds(nanoseconds: sum, to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
-            appendSeriesName(countName, series.labelText, to: &buffer)
+            buffer.append(contentsOf: series.countPrefix)
             TextFormat.appendDecimal(count, to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
         }
-    }
-
-    /// `name{labels} ` or `name ` for an unlabeled series.
-    private func appendSeriesName(_ name: [UInt8], _ labelText: [UInt8], to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: name)
-        if !labelText.isEmpty {
-            buffer.append(UInt8(ascii: "{"))
-            buffer.append(contentsOf: labelText)
-            buffer.append(UInt8(ascii: "}"))
-        }
-        buffer.append(UInt8(ascii: " "))
     }
 
     private func labelText(_ key: SeriesKey) -> [UInt8] {
