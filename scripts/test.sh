@@ -6,3 +6,4 @@ scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
 scripts/e2e-openai.sh   # the official OpenAI Python SDK against the real server
+scripts/check-ops.sh       # alert rules and their tests, the unit, a real Prometheus scraping the service, every dashboard query

@@ -1,6 +1,7 @@
 import Logging
 import MRCatalog
 import MRConfig
+import MRMetrics
 import MRProbes
 import MRRouting
 import MRStore
@@ -23,13 +24,16 @@ public struct APIContext: Sendable {
     package var chat: ChatService?
     /// Per-API-key `rpm` limits of the routed endpoints.
     package let keyLimits = KeyRateLimiter()
+    /// The process's metrics, rendered by `/metrics`.
+    public let metrics: Metrics
 
     public init(
         config: Config, store: Store, logger: Logger, startedAt: ContinuousClock.Instant = .now,
         catalog: CatalogService? = nil, readiness: ReadinessMonitor? = nil, health: HealthRegistry? = nil,
-        probes: ProbeService? = nil
+        probes: ProbeService? = nil, metrics: Metrics = Metrics()
     ) {
         self.probes = probes
+        self.metrics = metrics
         self.health =
             health
             ?? HealthRegistry(

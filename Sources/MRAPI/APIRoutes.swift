@@ -6,7 +6,8 @@ public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
         var routes =
             HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context, health: context.health)
-            + ProbeRoutes.make(context) + ChatRoutes.make(context) + OpenAIRoutes.make(context) + declaredRoutes
+            + ProbeRoutes.make(context) + ChatRoutes.make(context) + OpenAIRoutes.make(context)
+            + MetricsRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
         return routes
@@ -68,9 +69,5 @@ public enum APIRoutes {
         Route(
             "POST", "/api/bots", summary: "Create a bot deployment", access: .authenticated, tag: "accounts",
             requestBody: "name, model, route", handler: .notImplemented),
-        // Operations
-        Route(
-            "GET", "/metrics", summary: "Prometheus metrics (text format)", access: .public, tag: "operations",
-            produces: "text/plain", handler: .notImplemented),
     ]
 }

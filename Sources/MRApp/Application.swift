@@ -5,6 +5,8 @@ import MRCommon
 import MRConfig
 import MRHTTPClient
 import MRHTTPServer
+import MRMetrics
+import MRNotify
 import MRProviders
 import MRRouting
 import MRStore
@@ -28,6 +30,11 @@ public final class Application: Sendable {
     package let chat: ChatService
     /// Writes per-request usage (tokens, cost, key) in batches.
     package let usage: UsageRecorder
+    /// Every SPEC metric, rendered by `/metrics`.
+    public let metrics: Metrics
+    /// State-change webhooks (`notifications`); idle when none is configured.
+    public let notifier: WebhookNotifier
+    private let catalogMetrics: Task<Void, Never>
     private let logger: Logger
 
     /// The bound port (useful with `listen: 127.0.0.1:0`).
@@ -64,8 +71,12 @@ public final class Application: Sendable {
         let readiness = ReadinessMonitor(store: store)
         self.readiness = readiness
         await readiness.start()
+        let metrics = Metrics()
+        self.metrics = metrics
+        metrics.setProbeInterval(config.probes.interval)
+        catalogMetrics = CatalogMetrics.start(catalog: catalog, metrics: metrics)
         var context = APIContext(
-            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness)
+            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness, metrics: metrics)
         let usage = UsageRecorder(store: store, logger: logger)
         self.usage = usage
         usage.start()
@@ -74,9 +85,16 @@ public final class Application: Sendable {
             logger: logger)
         self.chat = chat
         context.chat = chat
+        let notifier = WebhookNotifier(
+            config: config.notifications, logger: logger,
+            onOutcome: { metrics.recordNotification(outcome: $0.rawValue) })
+        self.notifier = notifier
+        notifier.start(changes: notifier.isEnabled ? context.health.changes() : nil)
         let authenticator = KeyAuthenticator(
             adminKey: config.auth.adminKey, store: store, publicCatalog: config.server.publicCatalog)
-        let router = Router(routes: APIRoutes.make(context), authenticator: authenticator, logger: logger)
+        let router = Router(
+            routes: APIRoutes.make(context), authenticator: authenticator, logger: logger,
+            requestObserver: { metrics.recordHTTPRequest(route: $0, code: $1, duration: $2) })
         self.router = router
         do {
             self.server = try HTTPServer(
@@ -87,6 +105,7 @@ public final class Application: Sendable {
         } catch {
             readiness.stop()
             await usage.stop()
+            await notifier.stop(gracePeriod: .zero)
             await catalog.stop()
             httpClient.shutdown()
             store.close()
@@ -100,7 +119,9 @@ public final class Application: Sendable {
         readiness.stop()
         await server.shutdown(gracePeriod: gracePeriod)
         await usage.stop()
+        await notifier.stop(gracePeriod: min(gracePeriod, .seconds(5)))
         await catalog.stop()
+        catalogMetrics.cancel()
         httpClient.shutdown()
         store.close()
         logger.info("stopped")

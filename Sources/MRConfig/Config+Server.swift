@@ -1,3 +1,9 @@
+/// How log lines are written: `text` for a terminal, `json` (one object per line) for journald, Loki and co.
+public enum LogFormat: String, Sendable, Hashable, CaseIterable {
+    case text
+    case json
+}
+
 /// The `server` section: the HTTP listener and what it exposes without authentication.
 public struct ServerConfig: Sendable, Equatable {
     /// Bounds of ``maxBodyBytes``: 1 KiB to 1 GiB.
@@ -11,23 +17,27 @@ public struct ServerConfig: Sendable, Equatable {
     public var publicCatalog: Bool
     /// When set, `/metrics` requires `Authorization: Bearer <token>`; otherwise it is public.
     public var metricsToken: String?
+    /// How `serve` writes its log (the `--log-format` flag overrides it).
+    public var logFormat: LogFormat
 
     /// A server section; every parameter defaults to the SPEC's value.
     public init(
         listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
         maxBodyBytes: Int = 1_048_576,
         publicCatalog: Bool = false,
-        metricsToken: String? = nil
+        metricsToken: String? = nil,
+        logFormat: LogFormat = .text
     ) {
         self.listen = listen
         self.maxBodyBytes = maxBodyBytes
         self.publicCatalog = publicCatalog
         self.metricsToken = metricsToken
+        self.logFormat = logFormat
     }
 }
 
 extension ServerConfig {
-    static let keys = ["listen", "max_body_bytes", "public_catalog", "metrics_token"]
+    static let keys = ["listen", "max_body_bytes", "public_catalog", "metrics_token", "log_format"]
 
     /// Reads the section over `defaults`: keys absent from the file keep their default.
     init(from node: ConfigNode, defaults: ServerConfig) throws(ConfigError) {
@@ -37,6 +47,7 @@ extension ServerConfig {
         if let value = map["max_body_bytes"] { maxBodyBytes = try value.int(in: Self.maxBodyBytesRange) }
         if let value = map["public_catalog"] { publicCatalog = try value.bool() }
         if let value = map["metrics_token"] { metricsToken = try value.optionalString() }
+        if let value = map["log_format"] { logFormat = try value.choice(LogFormat.self) }
     }
 }
 

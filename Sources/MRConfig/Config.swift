@@ -17,6 +17,8 @@ public struct Config: Sendable, Equatable {
     public var routing: RoutingConfig
     /// Model aliases, in file order.
     public var aliases: [ModelAlias]
+    /// State-change webhooks.
+    public var notifications: NotificationsConfig
     /// `serve --demo`: add the simulated demo provider (set only by ``ConfigOverrides``, not by the file).
     public var demo: Bool
 
@@ -30,6 +32,7 @@ public struct Config: Sendable, Equatable {
         probes: ProbeConfig = ProbeConfig(),
         routing: RoutingConfig = RoutingConfig(),
         aliases: [ModelAlias] = [],
+        notifications: NotificationsConfig = NotificationsConfig(),
         demo: Bool = false
     ) {
         self.server = server
@@ -39,6 +42,7 @@ public struct Config: Sendable, Equatable {
         self.probes = probes
         self.routing = routing
         self.aliases = aliases
+        self.notifications = notifications
         self.demo = demo
     }
 
@@ -64,7 +68,7 @@ public struct Config: Sendable, Equatable {
 }
 
 extension Config {
-    static let keys = ["server", "storage", "auth", "providers", "probes", "routing", "aliases"]
+    static let keys = ["server", "storage", "auth", "providers", "probes", "routing", "aliases", "notifications"]
 
     /// Reads a whole document over the defaults: sections and keys absent from the file keep theirs,
     /// a `providers` list given in the file replaces the preset-derived default list.
@@ -87,5 +91,8 @@ extension Config {
         if let node = map["probes"] { probes = try ProbeConfig(from: node, defaults: probes) }
         if let node = map["routing"] { routing = try RoutingConfig(from: node, defaults: routing) }
         if let node = map["aliases"] { aliases = try ModelAlias.list(from: node) }
+        if let node = map["notifications"] {
+            notifications = try NotificationsConfig(from: node, defaults: notifications)
+        }
     }
 }

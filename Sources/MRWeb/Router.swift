@@ -12,18 +12,33 @@ public struct Router: HTTPHandler {
     private let authenticator: any Authenticator
     private let logger: Logger
     private let observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)?
+    private let requestObserver: (@Sendable (String, Int, Duration) -> Void)?
+
+    /// The route label ``init(routes:authenticator:logger:observer:requestObserver:)``'s `requestObserver` gets
+    /// for requests that matched no route (404, 405): raw paths never become labels.
+    public static let unmatchedRouteLabel = "unmatched"
 
     /// What dispatch needs of a route, held by reference so a lookup copies one pointer, not the route's
     /// strings, arrays and closures.
     final class CompiledRoute: Sendable {
         let route: Route
-        init(_ route: Route) { self.route = route }
+        /// The pattern as text, made once for the request observer.
+        let label: String
+        init(_ route: Route) {
+            self.route = route
+            self.label = route.pattern.description
+        }
     }
 
-    /// - Parameter observer: told of each completed request (metrics); must be cheap.
+    /// - Parameters:
+    ///   - observer: told of each completed request (after the last byte); must be cheap.
+    ///   - requestObserver: told of each answered request as its response head goes out (a stream counts when
+    ///     it starts): the matched route pattern (or ``unmatchedRouteLabel``), the status, and the time since
+    ///     the request head arrived. Called on libmicrohttpd threads and in handler tasks: must be cheap.
     public init(
         routes: [Route], authenticator: any Authenticator, logger: Logger,
-        observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)? = nil
+        observer: (@Sendable (HTTPRequest, Int, Duration) -> Void)? = nil,
+        requestObserver: (@Sendable (String, Int, Duration) -> Void)? = nil
     ) {
         self.routes = routes
         var exact: [String: [CompiledRoute]] = [:]
@@ -44,6 +59,7 @@ public struct Router: HTTPHandler {
         self.authenticator = authenticator
         self.logger = logger
         self.observer = observer
+        self.requestObserver = requestObserver
     }
 
     static func errorStyle(forPath path: String) -> ErrorStyle {
@@ -81,34 +97,43 @@ public struct Router: HTTPHandler {
         let parameters: [String: String]
         switch resolveCompiled(method: request.method, path: request.path) {
         case .success(let match): (compiled, parameters) = match
-        case .failure(let error): return .response(error.response(style: style))
+        case .failure(let error):
+            return .response(observed(error.response(style: style), Self.unmatchedRouteLabel, request))
         }
+        let label = compiled.label
         let principal: Principal?
         do {
             principal = try authorize(request, access: compiled.route.access)
         } catch {
-            return .response(render(error, request: request, style: style))
+            return .response(observed(render(error, request: request, style: style), label, request))
         }
         let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
         switch compiled.route.handler {
         case .notImplemented:
             let feature = "\(compiled.route.method) \(compiled.route.pattern)"
-            return .response(APIError.notImplemented(feature).response(style: style))
+            return .response(observed(APIError.notImplemented(feature).response(style: style), label, request))
         case .sync(let body):
             do {
-                return .response(try body(routeRequest))
+                return .response(observed(try body(routeRequest), label, request))
             } catch {
-                return .response(render(error, request: request, style: style))
+                return .response(observed(render(error, request: request, style: style), label, request))
             }
         case .async(let body):
             return .deferred {
                 do {
-                    return try await body(routeRequest)
+                    return observed(try await body(routeRequest), label, request)
                 } catch {
-                    return render(error, request: request, style: style)
+                    return observed(render(error, request: request, style: style), label, request)
                 }
             }
         }
+    }
+
+    /// Tells the request observer about `response` (one nil check when there is none) and passes it on.
+    @inline(__always)
+    private func observed(_ response: HTTPResponse, _ label: String, _ request: HTTPRequest) -> HTTPResponse {
+        if let requestObserver { requestObserver(label, response.status, .now - request.receivedAt) }
+        return response
     }
 
     private func authorize(_ request: HTTPRequest, access: Access) throws -> Principal? {
@@ -140,11 +165,23 @@ public struct Router: HTTPHandler {
 
     public func serverError(_ error: HTTPServerError, request: HTTPRequest) -> HTTPResponse {
         let style = Router.errorStyle(forPath: request.path)
-        if error == .shuttingDown { return APIError.shuttingDown.response(style: style) }
-        if error.name == "payload_too_large" {
-            return APIError(status: 413, errorCode: "PAYLOAD_TOO_LARGE", detail: error.detail).response(style: style)
+        let response: HTTPResponse
+        if error == .shuttingDown {
+            response = APIError.shuttingDown.response(style: style)
+        } else if error.name == "payload_too_large" {
+            response = APIError(status: 413, errorCode: "PAYLOAD_TOO_LARGE", detail: error.detail).response(
+                style: style)
+        } else {
+            response = APIError.internal(requestID: request.id).response(style: style)
         }
-        return APIError.internal(requestID: request.id).response(style: style)
+        guard requestObserver != nil else { return response }
+        // Rare (oversized bodies, shutdown): finding the route again is affordable here.
+        let label =
+            switch resolveCompiled(method: request.method, path: request.path) {
+            case .success(let match): match.0.label
+            case .failure: Self.unmatchedRouteLabel
+            }
+        return observed(response, label, request)
     }
 
     public func requestCompleted(_ request: HTTPRequest, status: Int, duration: Duration) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MRCatalog
+import MRMetrics
 import MRProbes
 import MRProviders
 
@@ -51,5 +52,21 @@ struct BenchProbesCommand: AsyncParsableCommand {
             try await ProbeBenchmark.run(
                 deployments: deployments, workers: workers, latency: .milliseconds(latencyMs),
                 recorder: { _, _ in CountingRecorder() }))
+    }
+}
+
+struct BenchMetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-metrics", abstract: "/metrics rendering with a large catalog against baselines.",
+        shouldDisplay: false)
+
+    @Option(help: "Deployments with a full set of series.") var deployments = 1000
+    @Option(help: "Timed iterations (the median is reported).") var iterations = 51
+
+    func run() throws {
+        guard (1...100_000).contains(deployments), (1...10_000).contains(iterations) else {
+            throw ValidationError("--deployments must be 1...100000 and --iterations 1...10000")
+        }
+        print(MetricsBenchmark.run(deployments: deployments, iterations: iterations))
     }
 }

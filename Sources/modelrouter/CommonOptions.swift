@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MRApp
 import MRConfig
 
 #if canImport(Glibc)
@@ -16,7 +17,8 @@ struct ConfigOptions: ParsableArguments {
 
     /// The configuration with `--db` applied; exits with the loader's message on an invalid file.
     func load(listen: String? = nil, demo: Bool = false) throws -> Config {
-        let environment = ProcessEnvironment.current
+        // systemd credentials ($CREDENTIALS_DIRECTORY) count as variables the environment leaves unset.
+        let environment = CredentialsEnvironment.overlay(ProcessEnvironment.current)
         do {
             let loaded = try ConfigLoader.load(path: config, environment: environment)
             return try loaded.applying(ConfigOverrides(listen: listen, databasePath: db, demo: demo))
@@ -48,11 +50,13 @@ enum ProcessEnvironment {
 }
 
 enum Logs {
-    /// swift-log to stderr at `--log-level`, else `$MODELROUTER_LOG_LEVEL`, else info.
-    static func bootstrap(level: String?) -> Logger {
+    /// swift-log to stderr at `--log-level`, else `$MODELROUTER_LOG_LEVEL`, else info; as text or one JSON
+    /// object per line.
+    static func bootstrap(level: String?, format: LogFormat = .text) -> Logger {
         let name = level ?? ProcessEnvironment.current["MODELROUTER_LOG_LEVEL"] ?? "info"
         let parsed = Logger.Level(rawValue: name.lowercased()) ?? .info
         LoggingSystem.bootstrap { label in
+            if format == .json { return JSONLogHandler(label: label, level: parsed) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed
             return handler

@@ -12,6 +12,7 @@ struct ModelRouterCommand: AsyncParsableCommand {
             ServeCommand.self, CheckConfigCommand.self, KeysCommand.self, ProbeCommand.self, ReportCommand.self,
             UsersCommand.self, VersionCommand.self, BenchSSECommand.self, BenchCatalogCommand.self,
             BenchProbesCommand.self,
+            BenchMetricsCommand.self,
         ],
         defaultSubcommand: nil)
 }

@@ -23,9 +23,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "text or json (one object per line; overrides server.log_format).")
+    var logFormat: LogFormat?
+
     func run() async throws {
         let config = try options.load(listen: listen, demo: demo)
-        let logger = Logs.bootstrap(level: logLevel)
+        let logger = Logs.bootstrap(level: logLevel, format: logFormat ?? config.server.logFormat)
         let application: Application
         do {
             application = try await Application(config: config, logger: logger)
@@ -35,9 +38,11 @@ struct ServeCommand: AsyncParsableCommand {
         print("ModelRouter listening on \(application.baseURL)")
         fflush(nil)  // stdout may be a pipe (systemd, tests): the URL line must not wait in a buffer
         SystemdNotifier.notify("READY=1")
+        let watchdog = SystemdWatchdog.start(environment: ProcessEnvironment.current)
         let signal = await SignalWaiter.wait()
         logger.notice("received \(signal)")
         SystemdNotifier.notify("STOPPING=1")
+        watchdog?.stop()
         await application.shutdown()
     }
 }
@@ -55,6 +60,8 @@ struct CheckConfigCommand: ParsableCommand {
         print("  listen:    \(config.server.listen.host):\(config.server.listen.port)")
         print("  database:  \(config.storage.path)")
         print("  providers: \(config.providers.map(\.id).joined(separator: ", "))")
+        let webhooks = config.notifications.webhooks
+        print("  webhooks:  \(webhooks.isEmpty ? "none" : webhooks.map(\.redactedURL).joined(separator: ", "))")
     }
 }
 
@@ -75,6 +82,8 @@ struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage accounts (not built yet).")
     func run() throws { throw NotBuilt(feature: "users") }
 }
+
+extension LogFormat: ExpressibleByArgument {}
 
 struct NotBuilt: Error, CustomStringConvertible {
     let feature: String

@@ -1,1 +1,0 @@
-// State-change notifications to webhooks (issue 6).

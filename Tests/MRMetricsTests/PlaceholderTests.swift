@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct MRMetricsPlaceholderTests {
-    @Test func targetBuilds() { #expect(Bool(true)) }
-}

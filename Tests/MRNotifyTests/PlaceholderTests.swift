@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct MRNotifyPlaceholderTests {
-    @Test func targetBuilds() { #expect(Bool(true)) }
-}
