@@ -37,7 +37,8 @@ import Testing
             #expect(!text.contains("secret-looking-id") && !text.contains("path-with-user-text"))
             #expect(text.contains("# TYPE modelrouter_http_request_duration_seconds histogram"))
             #expect(text.contains("process_resident_memory_bytes "))
-            #expect(text.contains(#"modelrouter_probe_interval_seconds 300"#))
+            // Test apps run with the schedule off (TestApplication), and the gauge says so.
+            #expect(text.contains(#"modelrouter_probe_interval_seconds 0"#))
         }
     }
 
