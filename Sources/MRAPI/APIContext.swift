@@ -23,7 +23,7 @@ public struct APIContext: Sendable {
     /// The router behind the chat and `/v1` routes; nil makes them answer 503 (set by the app).
     package var chat: ChatService?
     /// Per-API-key `rpm` limits of the routed endpoints.
-    package let keyLimits = KeyRateLimiter()
+    package let keyLimits: KeyRateLimiter
     /// The process's metrics, rendered by `/metrics`.
     public let metrics: Metrics
 
@@ -34,6 +34,7 @@ public struct APIContext: Sendable {
     ) {
         self.probes = probes
         self.metrics = metrics
+        self.keyLimits = KeyRateLimiter(onLimited: { metrics.recordRateLimited(scope: "key") })
         self.health =
             health
             ?? HealthRegistry(

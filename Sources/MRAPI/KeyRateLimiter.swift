@@ -8,8 +8,12 @@ import Synchronization
 /// In memory: limits restart with the process, which only ever lets a few more requests through.
 package final class KeyRateLimiter: Sendable {
     private let buckets = Mutex<[String: TokenBucket]>([:])
+    /// Told of every refusal (the `modelrouter_rate_limited_total{scope="key"}` counter).
+    private let onLimited: @Sendable () -> Void
 
-    package init() {}
+    package init(onLimited: @escaping @Sendable () -> Void = {}) {
+        self.onLimited = onLimited
+    }
 
     /// Takes one request from `principal`'s bucket; throws when it is empty. Callers without an `rpm` pass.
     package func admit(_ principal: Principal?, now: ContinuousClock.Instant = .now) throws {
@@ -21,6 +25,7 @@ package final class KeyRateLimiter: Sendable {
             return bucket.take(now: now)
         }
         if case .wait(let wait) = decision {
+            onLimited()
             let (seconds, attoseconds) = wait.components
             throw APIError.rateLimited(
                 "API key '\(principal.name)' is over its limit of \(rpm) requests per minute",

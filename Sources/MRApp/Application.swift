@@ -82,7 +82,7 @@ public final class Application: Sendable {
         usage.start()
         let chat = ChatService(
             catalog: catalog, health: context.health, routing: config.routing, aliases: config.aliases, usage: usage,
-            logger: logger)
+            observer: Self.chatMetrics(metrics), logger: logger)
         self.chat = chat
         context.chat = chat
         let notifier = WebhookNotifier(
@@ -125,5 +125,23 @@ public final class Application: Sendable {
         httpClient.shutdown()
         store.close()
         logger.info("stopped")
+    }
+
+    /// Every upstream call of the router, counted: outcome, time to first token, tokens, fallbacks, and
+    /// provider-side rate limiting.
+    static func chatMetrics(_ metrics: Metrics) -> ChatAttemptObserver {
+        { report in
+            metrics.recordUpstream(provider: report.provider, model: report.model, outcome: report.outcome)
+            if let ttft = report.ttft {
+                metrics.recordUpstreamTTFT(provider: report.provider, model: report.model, duration: ttft)
+            }
+            if let usage = report.usage {
+                metrics.recordTokens(
+                    provider: report.provider, model: report.model, input: usage.promptTokens,
+                    output: usage.completionTokens)
+            }
+            if report.isFallback { metrics.recordFallback() }
+            if report.outcome == "rate_limited" { metrics.recordRateLimited(scope: "provider") }
+        }
     }
 }
