@@ -158,6 +158,7 @@ package final class ChatService: Sendable {
             // request took the half-open trial meanwhile): pass over it without using up an attempt.
             guard lastResort || tracker.admit(candidate.id, at: startedAt) else { continue }
             guard let adapter = adapters[candidate.deployment.providerID] else {
+                tracker.recordNeutral(candidate.id)  // give back a trial slot `admit` may have handed out
                 failures.append((candidate, ProviderError(kind: .error, message: "provider is not configured")))
                 continue
             }
