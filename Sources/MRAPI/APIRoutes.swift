@@ -6,7 +6,8 @@ public enum APIRoutes {
     public static func make(_ context: APIContext) -> [Route] {
         var routes =
             HealthRoutes.make(context) + KeyRoutes.make(context) + CatalogRoutes.make(context, health: context.health)
-            + ProbeRoutes.make(context) + ChatRoutes.make(context) + OpenAIRoutes.make(context)
+            + ProbeRoutes.make(context) + ReportRoutes.make(context) + AvailabilityRoutes.make(context)
+            + ChatRoutes.make(context) + OpenAIRoutes.make(context)
             + MetricsRoutes.make(context) + declaredRoutes
         let documents = DiscoveryDocuments(routes: routes + DiscoveryDocuments.selfRoutes)
         routes += documents.servingRoutes()
@@ -16,31 +17,6 @@ public enum APIRoutes {
     /// Endpoints of later issues, declared now so clients and documents see the whole surface.
     static let declaredRoutes: [Route] = [
         // Availability and probes
-        Route(
-            "GET", "/api/availability", summary: "Per deployment: status, state, uptime, latency percentiles",
-            access: .authenticated, tag: "availability", handler: .notImplemented),
-        Route(
-            "GET", "/api/availability/{model...}/history", summary: "Time series of one model for charts",
-            access: .authenticated, tag: "availability",
-            parameters: [
-                .init("model", in: .path, required: true, "model id"), .init("window", "e.g. 24h"),
-                .init("step", "e.g. 5m"),
-            ], handler: .notImplemented),
-        Route(
-            "GET", "/api/incidents", summary: "Deployment state changes (incident history)", access: .authenticated,
-            tag: "availability", handler: .notImplemented),
-        Route(
-            "GET", "/api/reports/latest", summary: "The latest probe report", access: .authenticated, tag: "probes",
-            handler: .notImplemented),
-        Route(
-            "GET", "/api/reports", summary: "Probe reports, newest first (paginated)", access: .authenticated,
-            tag: "probes",
-            parameters: [.init("cursor", "from a previous page's next"), .init("limit", type: "integer", "page size")],
-            handler: .notImplemented),
-        Route(
-            "GET", "/api/reports/{id}", summary: "One probe report", access: .authenticated, tag: "probes",
-            parameters: [.init("id", in: .path, required: true, "run id")], handler: .notImplemented),
-        // Accounts
         Route(
             "POST", "/api/auth/signup", summary: "Create an account", access: .public, tag: "accounts",
             requestBody: "email, password", handler: .notImplemented),

@@ -7,6 +7,7 @@ import MRHTTPClient
 import MRHTTPServer
 import MRMetrics
 import MRNotify
+import MRProbes
 import MRProviders
 import MRRouting
 import MRStore
@@ -30,6 +31,9 @@ public final class Application: Sendable {
     package let chat: ChatService
     /// Writes per-request usage (tokens, cost, key) in batches.
     package let usage: UsageRecorder
+    /// Scheduled and on-demand probes, the live health registry and the probe writer.
+    public let probes: ProbeStack
+    private let healthMetrics: Task<Void, Never>
     /// Every SPEC metric, rendered by `/metrics`.
     public let metrics: Metrics
     /// State-change webhooks (`notifications`); idle when none is configured.
@@ -75,8 +79,14 @@ public final class Application: Sendable {
         self.metrics = metrics
         metrics.setProbeInterval(config.probes.interval)
         catalogMetrics = CatalogMetrics.start(catalog: catalog, metrics: metrics)
+        let probes = await ProbeStack.make(
+            config: config, store: store, catalog: catalog, adapters: Array(catalog.providerAdapters.values),
+            observer: Self.probeMetrics(metrics), restore: true, logger: logger)
+        self.probes = probes
+        healthMetrics = Self.stateMetrics(probes.registry, metrics)
         var context = APIContext(
-            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness, metrics: metrics)
+            config: config, store: store, logger: logger, catalog: catalog, readiness: readiness,
+            health: probes.registry, probes: probes.service, metrics: metrics)
         let usage = UsageRecorder(store: store, logger: logger)
         self.usage = usage
         usage.start()
@@ -104,6 +114,8 @@ public final class Application: Sendable {
                 handler: router, logger: logger)
         } catch {
             readiness.stop()
+            await probes.stop()
+            healthMetrics.cancel()
             await usage.stop()
             await notifier.stop(gracePeriod: .zero)
             await catalog.stop()
@@ -111,13 +123,19 @@ public final class Application: Sendable {
             store.close()
             throw error
         }
+        // Probes start once the port is bound: their first run waits for the first discovery round.
+        probes.service.start()
     }
 
     /// Graceful stop; idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
         logger.info("shutting down")
         readiness.stop()
+        // A running batch is cancelled (and recorded so) first, which also ends its SSE listeners cleanly.
+        await probes.service.stop()
         await server.shutdown(gracePeriod: gracePeriod)
+        await probes.stop()
+        healthMetrics.cancel()
         await usage.stop()
         await notifier.stop(gracePeriod: min(gracePeriod, .seconds(5)))
         await catalog.stop()
@@ -142,6 +160,33 @@ public final class Application: Sendable {
             }
             if report.isFallback { metrics.recordFallback() }
             if report.outcome == "rate_limited" { metrics.recordRateLimited(scope: "provider") }
+        }
+    }
+
+    /// Probe results and finished runs, counted.
+    static func probeMetrics(_ metrics: Metrics) -> ProbeObserver {
+        ProbeObserver(
+            probed: { result in
+                metrics.recordProbe(
+                    provider: result.provider, model: result.model, status: result.status.rawValue,
+                    duration: result.duration, at: result.checkedAt)
+            },
+            runFinished: { trigger, summary in
+                metrics.recordProbeRun(trigger: trigger, duration: summary.duration, at: summary.finishedAt)
+            })
+    }
+
+    /// `modelrouter_model_up` follows every deployment's state: what the store restored, then each change
+    /// (from probes or traffic).
+    static func stateMetrics(_ registry: HealthRegistry, _ metrics: Metrics) -> Task<Void, Never> {
+        let changes = registry.changes()
+        for (id, snapshot) in registry.snapshots() where snapshot.state != .unknown {
+            metrics.setModelUp(provider: id.provider, model: id.model, up: snapshot.state == .up)
+        }
+        return Task {
+            for await change in changes where change.to != .unknown {
+                metrics.setModelUp(provider: change.provider, model: change.model, up: change.to == .up)
+            }
         }
     }
 }

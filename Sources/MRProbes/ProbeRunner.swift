@@ -48,7 +48,8 @@ public struct ProbeRunner: Sendable {
             }
         }
         let elapsed = start.duration(to: clock.now)
-        var result = ProbeResult(model: target.model, provider: target.provider, status: .ok, checkedAt: Date())
+        var result = ProbeResult(
+            model: target.model, provider: target.provider, status: .ok, checkedAt: Date(), duration: elapsed)
         switch outcome {
         case .answered(let ttft):
             result.latencyMs = Int(elapsed.milliseconds)

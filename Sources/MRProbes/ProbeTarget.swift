@@ -79,11 +79,14 @@ public struct ProbeResult: Sendable, Hashable {
     public var httpStatus: Int?
     public var error: String?
     public var checkedAt: Date
+    /// How long the probe took, whatever its outcome (metrics; `latencyMs` is only set for answers).
+    public var duration: Duration
 
     public init(
         model: String, provider: String, status: DeploymentStatus, latencyMs: Int? = nil, ttftMs: Int? = nil,
-        httpStatus: Int? = nil, error: String? = nil, checkedAt: Date
+        httpStatus: Int? = nil, error: String? = nil, checkedAt: Date, duration: Duration = .zero
     ) {
+        self.duration = duration
         self.model = model
         self.provider = provider
         self.status = status

@@ -21,6 +21,7 @@ extension Store {
                 ) STRICT;
                 """),
         SQLiteMigration(version: 2, name: "create_catalog_discovery", sql: catalogDiscoverySchema),
+        SQLiteMigration(version: 3, name: "create_probe_time_series", sql: probeSchema),
         SQLiteMigration(version: 5, name: "create_usage_records", sql: usageSchema),
     ]
 }

@@ -11,7 +11,7 @@ struct ModelRouterCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, KeysCommand.self, ProbeCommand.self, ReportCommand.self,
             UsersCommand.self, VersionCommand.self, BenchSSECommand.self, BenchCatalogCommand.self,
-            BenchProbesCommand.self,
+            BenchProbesCommand.self, BenchProbeStoreCommand.self,
             BenchMetricsCommand.self,
         ],
         defaultSubcommand: nil)

@@ -66,18 +66,6 @@ struct CheckConfigCommand: ParsableCommand {
 }
 
 /// Subcommands whose features come with later issues: they say so and exit 2 rather than pretend.
-struct ProbeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "probe", abstract: "One-shot batch probe (not built yet).")
-    func run() throws { throw NotBuilt(feature: "probe") }
-}
-
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Show a probe report (not built yet).")
-    func run() throws { throw NotBuilt(feature: "report") }
-}
-
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage accounts (not built yet).")
     func run() throws { throw NotBuilt(feature: "users") }
