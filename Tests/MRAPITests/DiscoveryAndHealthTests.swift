@@ -90,8 +90,8 @@ import Testing
 
     @Test func unbuiltEndpointsAnswer501AfterAuth() async throws {
         let app = try await TestApplication()
-        let unauthenticated = try await app.request("GET", "/api/availability")
-        let built = try await app.request("GET", "/api/availability", key: TestApplication.adminKey)
+        let unauthenticated = try await app.request("GET", "/api/bots")
+        let built = try await app.request("GET", "/api/bots", key: TestApplication.adminKey)
         let openAI = try await app.request(
             "POST", "/v1/chat/completions", key: TestApplication.adminKey, body: #"{"model":"x","messages":[]}"#)
         await app.stop()

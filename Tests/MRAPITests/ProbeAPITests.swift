@@ -28,6 +28,8 @@ import Testing
         let fake = try FakeProvider()
         let app = try await TestApplication { config in
             config.providers = [ProviderConfig(id: "fake", type: .openai, baseURL: fake.baseURL, apiKey: "k")]
+            // A loaded machine must not turn a healthy answer into `degraded`.
+            config.probes.degradedAfter = .seconds(30)
         }
         let discovered = await eventually {
             ((try? await app.json("/api/models"))?["count"] as? Int ?? 0) == FakeProvider.defaultModels.count
@@ -45,13 +47,15 @@ import Testing
     @Test func aBatchStreamsStartResultsAndDoneThenReportsAndAvailabilityShowIt() async throws {
         try await withApp { app, fake in
             fake.script(.fail(status: 404), model: "claude-sonnet-4-5")
-            let response = try await app.request("GET", "/api/probe/stream?workers=2&delay=0&timeout=5s", key: Self.key)
+            let response = try await app.request(
+                "GET", "/api/probe/stream?workers=2&delay=0&timeout=30s", key: Self.key)
             #expect(response.status == 200)
             #expect(response.header("Content-Type")?.hasPrefix("text/event-stream") == true)
             let events = Self.events(response.text)
             #expect(events.map(\.0) == ["start", "result", "result", "result", "done"])
             let start = events[0].1
-            #expect(start["total"] as? Int == 3 && start["workers"] as? Int == 2 && start["timeout_ms"] as? Int == 5000)
+            #expect(
+                start["total"] as? Int == 3 && start["workers"] as? Int == 2 && start["timeout_ms"] as? Int == 30000)
             let runID = try #require(start["run_id"] as? Int)
             let results = events.filter { $0.0 == "result" }.map(\.1)
             #expect(Set(results.compactMap { $0["model"] as? String }).count == 3)
@@ -106,7 +110,7 @@ import Testing
 
     @Test func singleProbeAndItsErrors() async throws {
         try await withApp { app, fake in
-            let ok = try await app.json("/api/probe/single?model=meta/llama-3.1-8b-instruct&timeout=5s")
+            let ok = try await app.json("/api/probe/single?model=meta/llama-3.1-8b-instruct&timeout=30s")
             #expect(ok["status"] as? String == "ok" && ok["provider"] as? String == "fake")
             #expect(ok["run_id"] is Int && (ok["results"] as? [[String: Any]])?.count == 1)
             fake.script(.stall(afterTokens: nil))

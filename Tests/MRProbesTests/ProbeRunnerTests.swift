@@ -13,7 +13,7 @@ import Testing
         model: "nvidia/nv-embedqa-e5-v5", provider: "fake", upstreamID: "nvidia/nv-embedqa-e5-v5", kind: .embedding)
 
     func withRunner<T>(
-        degradedAfter: Duration = .seconds(5), _ body: (FakeProvider, ProbeRunner) async throws -> T
+        degradedAfter: Duration = .seconds(30), _ body: (FakeProvider, ProbeRunner) async throws -> T
     ) async throws -> T {
         let client = HTTPClient()
         defer { client.shutdown() }
@@ -24,8 +24,8 @@ import Testing
     }
 
     @Test func aHealthyChatProbeIsOkWithTTFTAndSendsOneToken() async throws {
-        try await withRunner { fake, runner in
-            let result = await runner.probe(Self.chatTarget, timeout: .seconds(5))
+        try await withRunner(degradedAfter: .seconds(30)) { fake, runner in
+            let result = await runner.probe(Self.chatTarget, timeout: .seconds(30))
             #expect(result.status == .ok)
             #expect(result.latencyMs != nil && result.ttftMs != nil)
             #expect(result.ttftMs! <= result.latencyMs!)
@@ -39,7 +39,7 @@ import Testing
     @Test func slowerThanDegradedAfterIsDegraded() async throws {
         try await withRunner(degradedAfter: .milliseconds(1)) { fake, runner in
             fake.script(.answer(FakeAnswer(framing: FakeFraming(pause: .milliseconds(20)))))
-            let result = await runner.probe(Self.chatTarget, timeout: .seconds(5))
+            let result = await runner.probe(Self.chatTarget, timeout: .seconds(30))
             #expect(result.status == .degraded)
         }
     }
@@ -86,11 +86,11 @@ import Testing
 
     @Test func embeddingProbe() async throws {
         try await withRunner { fake, runner in
-            let ok = await runner.probe(Self.embeddingTarget, timeout: .seconds(5))
+            let ok = await runner.probe(Self.embeddingTarget, timeout: .seconds(30))
             #expect(ok.status == .ok && ok.ttftMs == nil && ok.latencyMs != nil)
             #expect(fake.requests.last?.path.hasSuffix("/embeddings") == true)
             fake.script(.fail(status: 404), route: .embeddings)
-            let gone = await runner.probe(Self.embeddingTarget, timeout: .seconds(5))
+            let gone = await runner.probe(Self.embeddingTarget, timeout: .seconds(30))
             #expect(gone.status == .notFound)
         }
     }
@@ -120,19 +120,19 @@ import Testing
         defer { client.shutdown() }
         try await FakeProvider.with { fake in
             let adapter = AnthropicAdapter(id: "anthropic", baseURL: fake.baseURL, apiKey: "k", client: client)
-            let runner = ProbeRunner(adapters: ["anthropic": adapter], degradedAfter: .seconds(5))
+            let runner = ProbeRunner(adapters: ["anthropic": adapter], degradedAfter: .seconds(30))
             let target = ProbeTarget(
                 model: "anthropic/claude-sonnet-4-5", provider: "anthropic", upstreamID: "claude-sonnet-4-5",
                 kind: .chat)
-            let ok = await runner.probe(target, timeout: .seconds(5))
-            #expect(ok.status == .ok && ok.ttftMs != nil)
+            let ok = await runner.probe(target, timeout: .seconds(30))
+            #expect(ok.status == .ok && ok.ttftMs != nil, "\(ok)")
             #expect(fake.requests.last?.route == .messages)
             fake.script(.fail(status: 401))
-            #expect(await runner.probe(target, timeout: .seconds(5)).status == .authError)
+            #expect(await runner.probe(target, timeout: .seconds(30)).status == .authError)
             fake.script(.cut(afterTokens: 1))
-            #expect(await runner.probe(target, timeout: .seconds(5)).status == .error)
+            #expect(await runner.probe(target, timeout: .seconds(30)).status == .error)
             fake.script(.streamError(afterTokens: 0, type: "overloaded_error", message: "busy"))
-            #expect(await runner.probe(target, timeout: .seconds(5)).status == .error)
+            #expect(await runner.probe(target, timeout: .seconds(30)).status == .error)
         }
     }
 }

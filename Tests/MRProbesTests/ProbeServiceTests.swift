@@ -51,7 +51,7 @@ struct ProbeFixture {
     let recorder = MemoryRecorder()
     let service: ProbeService
 
-    init(models: Int, probes: ProbeConfig = ProbeConfig(interval: .zero)) async throws {
+    init(models: Int, probes: ProbeConfig = ProbeConfig(interval: .zero, degradedAfter: .seconds(30))) async throws {
         let fakeModels = (0..<models).map { FakeModel(id: "fake/model-\($0)", ownedBy: "fake") }
         fake = try FakeProvider(models: fakeModels)
         client = HTTPClient()
@@ -123,7 +123,7 @@ func collect(_ batch: ProbeBatch) async -> [ProbeBatchEvent] {
         let fixture = try await ProbeFixture(models: 2)
         fixture.fake.script(.stall(afterTokens: nil), model: "fake/model-0")
         let (batch, _) = fixture.service.startBatch(
-            trigger: "manual", parameters: BatchParameters(workers: 2, delay: .zero, timeout: .milliseconds(300)))
+            trigger: "manual", parameters: BatchParameters(workers: 2, delay: .zero, timeout: .seconds(3)))
         let events = await collect(batch)
         fixture.fake.releaseStalls()
         let results = events.compactMap { if case .result(let result) = $0 { result } else { nil } }
@@ -179,7 +179,7 @@ func collect(_ batch: ProbeBatch) async -> [ProbeBatchEvent] {
         let fixture = try await ProbeFixture(
             models: 1, probes: ProbeConfig(interval: .zero, failureThreshold: 2, successThreshold: 1))
         fixture.service.start()
-        let parameters = BatchParameters(workers: 1, delay: .zero, timeout: .seconds(5))
+        let parameters = BatchParameters(workers: 1, delay: .zero, timeout: .seconds(30))
         func run() async {
             _ = await collect(fixture.service.startBatch(trigger: "manual", parameters: parameters).batch)
         }
@@ -200,7 +200,7 @@ func collect(_ batch: ProbeBatch) async -> [ProbeBatchEvent] {
 
     @Test func singleProbeCoversEveryDeploymentOfTheModel() async throws {
         let fixture = try await ProbeFixture(models: 2)
-        let outcome = await fixture.service.probe(model: "fake/model-1", timeout: .seconds(5))
+        let outcome = await fixture.service.probe(model: "fake/model-1", timeout: .seconds(30))
         #expect(outcome?.results.map(\.model) == ["fake/model-1"])
         #expect(outcome?.results.first?.status == .ok)
         #expect(fixture.recorder.state.withLock { $0.runs[outcome!.runID]?.trigger } == "single")

@@ -156,7 +156,7 @@ import Testing
 
     @Test(arguments: [true, false])
     func aSlowButSteadyAnswerIsNotAFault(_ streamed: Bool) async throws {
-        try await ServiceHarness.with(providers: 1, firstToken: .seconds(5), idle: .seconds(5)) { harness in
+        try await ServiceHarness.with(providers: 1, firstToken: .seconds(30), idle: .seconds(10)) { harness in
             let drip = FakeFraming(writes: .bytewise, pause: .milliseconds(2))
             harness.primary.script(.answer(FakeAnswer(tokens: ["slow", " but", " sure"], framing: drip)))
             if streamed {

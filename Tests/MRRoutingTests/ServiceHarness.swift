@@ -26,7 +26,7 @@ final class ServiceHarness: Sendable {
     ///   - providers: how many fake providers (`primary`, `backup`, `third`).
     ///   - routing: timeouts short enough for stall tests; fallbacks as given.
     init(
-        providers: Int = 2, maxFallbacks: Int = 2, firstToken: Duration = .seconds(2), idle: Duration = .seconds(2),
+        providers: Int = 2, maxFallbacks: Int = 2, firstToken: Duration = .seconds(20), idle: Duration = .seconds(20),
         breaker: CircuitBreaker.Policy? = nil, aliases: [ModelAlias] = []
     ) throws {
         let names = ["primary", "backup", "third"]
@@ -99,7 +99,7 @@ final class ServiceHarness: Sendable {
 
     /// Runs `body` with a fresh harness, shut down afterwards whatever happens.
     static func with(
-        providers: Int = 2, maxFallbacks: Int = 2, firstToken: Duration = .seconds(2), idle: Duration = .seconds(2),
+        providers: Int = 2, maxFallbacks: Int = 2, firstToken: Duration = .seconds(20), idle: Duration = .seconds(20),
         breaker: CircuitBreaker.Policy? = nil, _ body: (ServiceHarness) async throws -> Void
     ) async throws {
         let harness = try ServiceHarness(
