@@ -53,7 +53,7 @@ import Testing
             server.stop()
             try await server.waitForConnectionsClosed(count: 3)
         }
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(30))  // a hang guard, not a timing: the machine may be busy
         #expect(server.snapshot.scriptFailures.isEmpty)
         for task in responses { task.cancel() }
     }

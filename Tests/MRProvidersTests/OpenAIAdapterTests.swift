@@ -86,7 +86,7 @@ import Testing
         try await withFake { fake, client in
             fake.script(
                 .answer(FakeAnswer(tokens: ["1", "2", "3", "4"], framing: FakeFraming(pause: .milliseconds(60)))))
-            let timeouts = ChatTimeouts(firstToken: .seconds(5), idle: .seconds(3), total: .seconds(20))
+            let timeouts = ChatTimeouts(firstToken: .seconds(30), idle: .seconds(20), total: .seconds(60))
             let outcome = await runChat(Self.adapter(fake, client), chatRequest(timeouts: timeouts))
             #expect(outcome.error == nil)
             #expect(outcome.text == "1234")

@@ -184,7 +184,7 @@ private final class GrantLog: Sendable {
         for _ in 0..<5 { try await limiter.acquire(priority: .traffic) }
         let elapsed = ContinuousClock.now - start
         #expect(elapsed >= .milliseconds(40))
-        #expect(elapsed < .seconds(10))
+        #expect(elapsed < .seconds(60))  // a hang guard; the lower bound is what is tested
     }
 
     @Test func pausesHoldUntilTheyExpire() {

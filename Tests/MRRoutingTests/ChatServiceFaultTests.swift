@@ -19,10 +19,15 @@ import Testing
         ("cut before any token", .cut(afterTokens: 0), .upstreamError),
     ]
 
+    /// Only a stall needs a short first-token limit; every other case gets room on a loaded machine.
+    static func firstTokenLimit(_ behavior: FakeBehavior) -> Duration {
+        if case .stall = behavior { .seconds(3) } else { .seconds(20) }
+    }
+
     @Test(arguments: beforeFirstToken.indices, [true, false])
     func aFaultBeforeTheFirstTokenFallsBack(_ index: Int, streamed: Bool) async throws {
         let (name, behavior, _) = Self.beforeFirstToken[index]
-        try await ServiceHarness.with(firstToken: .milliseconds(1500)) { harness in
+        try await ServiceHarness.with(firstToken: Self.firstTokenLimit(behavior)) { harness in
             harness.primary.script(behavior)
             let text: String
             if streamed {
@@ -54,7 +59,7 @@ import Testing
     @Test(arguments: beforeFirstToken.indices, [true, false])
     func withoutAnAlternativeTheFaultIsTheAnswer(_ index: Int, streamed: Bool) async throws {
         let (name, behavior, kind) = Self.beforeFirstToken[index]
-        try await ServiceHarness.with(providers: 1, firstToken: .milliseconds(1500)) { harness in
+        try await ServiceHarness.with(providers: 1, firstToken: Self.firstTokenLimit(behavior)) { harness in
             harness.primary.script(behavior)
             let error = await routingFailure {
                 if streamed {
@@ -120,7 +125,7 @@ import Testing
     }
 
     @Test func aStreamThatStallsMidAnswerTimesOutWithAnError() async throws {
-        try await ServiceHarness.with(idle: .seconds(1)) { harness in
+        try await ServiceHarness.with(idle: .seconds(3)) { harness in
             harness.primary.script(.stall(afterTokens: 1))
             let session = try await harness.service.stream(harness.request())
             let drained = await drain(session)
@@ -135,7 +140,7 @@ import Testing
         .streamError(afterTokens: 2, type: "server_error", message: "boom"),
     ])
     func aNonStreamedAnswerThatBreaksMidwayStillFallsBack(_ behavior: FakeBehavior) async throws {
-        try await ServiceHarness.with(idle: .seconds(1)) { harness in
+        try await ServiceHarness.with(idle: .seconds(3)) { harness in
             harness.primary.script(behavior)
             let completion = try await harness.service.complete(harness.request())
             #expect(completion.text == "Hello, world!")
