@@ -126,18 +126,3 @@ struct FixedLatencyAdapter: ProviderAdapter {
         throw .unsupported("no embeddings")
     }
 }
-
-/// Counts what it is told and keeps nothing: the recorder of the benchmark until a store-backed one is
-/// chosen by the caller.
-package final class CountingRecorder: ProbeRecorder {
-    private let counts = Mutex((results: 0, changes: 0))
-    package init() {}
-    package var results: Int { counts.withLock { $0.results } }
-    package func runStarted(trigger: String, startedAt: Date, parameters: BatchParameters, total: Int) async -> Int64 {
-        1
-    }
-    package func record(_ result: ProbeResult, runID: Int64) { counts.withLock { $0.results += 1 } }
-    package func record(_ change: DeploymentStateChange) { counts.withLock { $0.changes += 1 } }
-    package func runFinished(_ summary: ProbeBatchSummary) async {}
-    package func maintain(now: Date) async {}
-}

@@ -3,6 +3,7 @@ import MRCatalog
 import MRMetrics
 import MRProbes
 import MRProviders
+import MRStore
 
 /// Hidden benchmark entry points for `bench/*/run.sh`: they run in the release binary so the numbers
 /// are those of the code users run.
@@ -51,7 +52,11 @@ struct BenchProbesCommand: AsyncParsableCommand {
         print(
             try await ProbeBenchmark.run(
                 deployments: deployments, workers: workers, latency: .milliseconds(latencyMs),
-                recorder: { _, _ in CountingRecorder() }))
+                recorder: { store, logger in
+                    StoreProbeRecorder(
+                        store: store, writer: ProbeResultWriter(store: store, logger: logger), retentionDays: 30,
+                        logger: logger)
+                }))
     }
 }
 
