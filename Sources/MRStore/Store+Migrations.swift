@@ -21,5 +21,6 @@ extension Store {
                 ) STRICT;
                 """),
         SQLiteMigration(version: 2, name: "create_catalog_discovery", sql: catalogDiscoverySchema),
+        SQLiteMigration(version: 3, name: "create_probe_time_series", sql: probeSchema),
     ]
 }
