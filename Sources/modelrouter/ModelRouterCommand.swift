@@ -11,6 +11,7 @@ struct ModelRouterCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, KeysCommand.self, ProbeCommand.self, ReportCommand.self,
             UsersCommand.self, VersionCommand.self, BenchSSECommand.self, BenchCatalogCommand.self,
+            BenchProbeStoreCommand.self,
         ],
         defaultSubcommand: nil)
 }
