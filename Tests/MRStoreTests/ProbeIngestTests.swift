@@ -48,7 +48,9 @@ import Testing
                 "SELECT deployment_id, hour, available, counted, \(ProbeRollup.columns) FROM probe_rollups_hourly"
             )
             .map { row in
-                ([row.int64(at: 0), row.int64(at: 1)], row.int(at: 2), row.int(at: 3), ProbeRollup(row: row, at: 4))
+                var rollup = ProbeRollup()
+                rollup.accumulate(row: row, at: 4)
+                return ([row.int64(at: 0), row.int64(at: 1)], row.int(at: 2), row.int(at: 3), rollup)
             }
         }
         #expect(rollups.count == hourly.count)
