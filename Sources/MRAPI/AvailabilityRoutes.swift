@@ -53,7 +53,13 @@ package enum AvailabilityRoutes {
                         throw APIError.validation(
                             "window/step gives \(Int(window / step)) points; at most \(maximumPoints) are served")
                     }
-                    let points = try await store.history(model: model, window: window, step: step, now: Date())
+                    let points: [HistoryPoint]
+                    do {
+                        points = try await store.history(model: model, window: window, step: step, now: Date())
+                    } catch let error as StoreError where error.isInvalidInput {
+                        // e.g. a step that is not whole hours over more than the raw rows' 7 days
+                        throw APIError.validation("\(error.detail)")
+                    }
                     if points.isEmpty, catalog?.catalog.model(id: model) == nil {
                         throw APIError.notFound("no model with id '\(model.prefix(200))'")
                     }

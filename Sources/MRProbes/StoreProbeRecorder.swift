@@ -16,14 +16,14 @@ import MRStore
 public final class StoreProbeRecorder: ProbeRecorder {
     let store: Store
     let writer: ProbeResultWriter
-    /// Raw results older than this are pruned (roll-ups are kept).
-    let retention: Duration
+    /// Raw results older than this many days are pruned (roll-ups are kept longer).
+    let retentionDays: Int
     let logger: Logger
 
     public init(store: Store, writer: ProbeResultWriter, retentionDays: Int, logger: Logger) {
         self.store = store
         self.writer = writer
-        self.retention = .seconds(max(1, retentionDays) * 86_400)
+        self.retentionDays = max(1, retentionDays)
         self.logger = logger
     }
 
@@ -70,16 +70,11 @@ public final class StoreProbeRecorder: ProbeRecorder {
     }
 
     public func maintain(now: Date) async {
-        let cutoff = now.addingTimeInterval(-Double(retention.components.seconds))
         do {
-            var total = 0
-            while !Task.isCancelled {
-                let pruned = try await store.pruneProbeData(olderThan: cutoff, batchSize: 5_000)
-                total += pruned
-                if pruned == 0 { break }
-                await Task.yield()
-            }
-            if total > 0 { logger.info("pruned old probe results", metadata: ["rows": "\(total)"]) }
+            // Raw rows past the retention, roll-ups past theirs (400 days), in small batches; then the
+            // store re-encodes recent roll-ups compactly.
+            let pruned = try await store.pruneProbeData(now: now, retentionDays: retentionDays)
+            if pruned > 0 { logger.info("pruned old probe results", metadata: ["rows": "\(pruned)"]) }
         } catch {
             logger.warning("pruning probe results failed", metadata: ["error": "\(error)"])
         }

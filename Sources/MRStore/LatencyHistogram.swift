@@ -134,27 +134,36 @@ public struct LatencyHistogram: Sendable, Hashable {
 
     /// Adds the counts of an encoded histogram without building another value first (the roll-up merge).
     mutating func mergeEncoded(_ bytes: [UInt8]) {
-        var position = 0
-        while position < bytes.count {
-            let index = Int(bytes[position])
-            position += 1
-            var count: UInt32 = 0
-            var shift: UInt32 = 0
-            var complete = false
-            while position < bytes.count, shift < 32 {
-                let byte = bytes[position]
-                position += 1
-                count |= UInt32(byte & 0x7F) << shift
-                if byte & 0x80 == 0 {
-                    complete = true
-                    break
+        guard !bytes.isEmpty else { return }
+        if counts.isEmpty { counts = Array(repeating: 0, count: Self.bucketCount) }
+        // Unsafe buffers: this runs for every histogram availability reads (two per deployment-hour), and
+        // every index is checked against the bucket count before use.
+        var added = 0
+        bytes.withUnsafeBufferPointer { input in
+            counts.withUnsafeMutableBufferPointer { buckets in
+                var position = 0
+                while position < input.count {
+                    let index = Int(input[position])
+                    position += 1
+                    var count: UInt32 = 0
+                    var shift: UInt32 = 0
+                    var complete = false
+                    while position < input.count, shift < 32 {
+                        let byte = input[position]
+                        position += 1
+                        count |= UInt32(byte & 0x7F) << shift
+                        if byte & 0x80 == 0 {
+                            complete = true
+                            break
+                        }
+                        shift += 7
+                    }
+                    guard complete, index < buckets.count else { return }
+                    buckets[index] &+= count
+                    added += Int(count)
                 }
-                shift += 7
             }
-            guard complete, index < Self.bucketCount else { return }
-            if counts.isEmpty { counts = Array(repeating: 0, count: Self.bucketCount) }
-            counts[index] &+= count
-            total += Int(count)
         }
+        total += added
     }
 }

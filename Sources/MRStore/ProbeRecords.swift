@@ -111,9 +111,10 @@ public struct DeploymentEventRecord: Sendable, Hashable {
 /// Everything `/api/availability` shows for one deployment, and what start-up restores.
 ///
 /// Uptime is available results (`ok`, `degraded`) over every result except `unknown` (`rate_limited`
-/// counts against uptime: the deployment could not serve). Windows end at `now` and are aligned to whole
-/// hours for the roll-ups: `1h` is exact (raw results in `(now − 1h, now]`); `24h`, `7d` and `30d` are the
-/// current hour plus the 23, 167 and 719 hours before it. Nil without results in the window.
+/// counts against uptime: the deployment could not serve). Windows end at `now`: `1h` is exact (results in
+/// `(now − 1h, now]`); `24h`, `7d` and `30d` are aligned to whole hours: the current hour plus the 23, 167
+/// and 719 hours before it. Nil without results in the window. (The current hour is read from its roll-up
+/// as a whole, so with a `now` in the past, results later in that hour count too.)
 /// Percentiles come from the hourly histograms of the `24h` window and cover available results only (a
 /// fast 401 says nothing about the model's speed); see `LatencyHistogram` for their precision.
 public struct DeploymentAvailabilityRecord: Sendable, Hashable {
@@ -124,7 +125,8 @@ public struct DeploymentAvailabilityRecord: Sendable, Hashable {
     public var lastChecked: Date?
     public var lastLatencyMs: Int?
     public var lastTTFTMs: Int?
-    /// The last failed result's error (its status name when it carried no message).
+    /// The error of the newest result that was neither available nor `unknown` (`rate_limited` included),
+    /// or its status name when it carried no message.
     public var lastError: String?
     public var lastErrorAt: Date?
     public var uptime1h: Double?

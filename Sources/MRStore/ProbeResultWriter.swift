@@ -83,26 +83,23 @@ private final class WriterCore: Sendable {
     }
 
     private struct State {
-        /// Waiting items are `items[head...]`; taken ones are dropped from the front in chunks.
-        var items: [Item] = []
-        var head = 0
-        /// Items accepted so far, and how many of them are done (committed or given up).
+        /// Items submitted and not yet taken by the loop, oldest first; the loop swaps the whole array out,
+        /// so neither side ever holds the lock for more than a few instructions.
+        var incoming: [Item] = []
+        /// When the oldest of `incoming` arrived.
+        var oldestIncoming: ContinuousClock.Instant?
+        /// Items the loop has taken and not yet completed.
+        var held = 0
+        /// Items accepted so far, and how many of them are done (committed or given up), in order.
         var submitted: UInt64 = 0
         var completed: UInt64 = 0
-        /// Flush until `completed` reaches this, without waiting for the interval.
+        /// Write without waiting for the interval until `completed` reaches this.
         var flushTarget: UInt64 = 0
         var flushWaiters: [(target: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
-        var oldestWaiting: ContinuousClock.Instant?
         var dropped = 0
         var closing = false
-
-        var waiting: Int { items.count - head }
-    }
-
-    private enum Step {
-        case write([Item], end: UInt64)
-        case wait(Duration?)
-        case stop
+        /// The loop waits for work with no deadline: the next item must wake it.
+        var loopIdle = false
     }
 
     let store: Store
@@ -129,17 +126,17 @@ private final class WriterCore: Sendable {
     func enqueue(_ item: Item) {
         enum Outcome { case queued(ring: Bool), dropped(total: Int, closing: Bool) }
         let outcome = state.withLock { state -> Outcome in
-            guard !state.closing, state.waiting < capacity else {
+            guard !state.closing, state.incoming.count + state.held < capacity else {
                 state.dropped += 1
                 return .dropped(total: state.dropped, closing: state.closing)
             }
-            state.items.append(item)
+            state.incoming.append(item)
             state.submitted += 1
-            if state.waiting == 1 {
-                state.oldestWaiting = .now
-                return .queued(ring: true)
-            }
-            return .queued(ring: state.waiting == maxBatch)
+            if state.incoming.count == 1 { state.oldestIncoming = .now }
+            // Wake the loop when it sleeps with nothing to do, or when a full batch is ready.
+            let ring = state.loopIdle || state.incoming.count + state.held == maxBatch
+            state.loopIdle = false
+            return .queued(ring: ring)
         }
         switch outcome {
         case .queued(let ring):
@@ -187,44 +184,67 @@ private final class WriterCore: Sendable {
 
     // MARK: The loop
 
+    /// Takes what producers queued into a backlog of its own, and writes it in batches of up to
+    /// `maxBatch`: once the oldest item has waited `flushInterval`, or at once when a full batch is ready,
+    /// a flush is waiting or the writer is closing. Ends when closing and everything is written.
     func run() async {
+        var backlog: [Item] = []
+        var position = 0
+        var due: ContinuousClock.Instant?
+        var spare: [Item] = []
         while true {
-            switch nextStep() {
-            case .stop:
-                return
-            case .wait(let timeout):
-                await doorbell.wait(timeout: timeout)
-            case .write(let items, let end):
-                await write(items)
-                let waiters = state.withLock { state in
-                    state.completed = end
-                    let ready = state.flushWaiters.filter { $0.target <= end }
-                    state.flushWaiters.removeAll { $0.target <= end }
-                    return ready
+            let (closing, flushing, oldest) = state.withLock { state in
+                let oldest = state.oldestIncoming
+                if !state.incoming.isEmpty {
+                    swap(&state.incoming, &spare)
+                    state.held += spare.count
+                    state.oldestIncoming = nil
                 }
-                for waiter in waiters { waiter.continuation.resume() }
+                return (state.closing, state.completed < state.flushTarget, oldest)
             }
-        }
-    }
-
-    private func nextStep() -> Step {
-        state.withLock { state -> Step in
-            guard state.waiting > 0 else { return state.closing ? .stop : .wait(nil) }
-            let due = state.oldestWaiting.map { $0 + flushInterval } ?? .now
-            let urgent = state.closing || state.completed < state.flushTarget || state.waiting >= maxBatch
-            if !urgent && ContinuousClock.now < due { return .wait(due - .now) }
-            let count = min(maxBatch, state.waiting)
-            let batch = Array(state.items[state.head..<(state.head + count)])
-            state.head += count
-            if state.head == state.items.count {
-                state.items.removeAll(keepingCapacity: true)
-                state.head = 0
-                state.oldestWaiting = nil
-            } else if state.head >= 4096 && state.head * 2 >= state.items.count {
-                state.items.removeFirst(state.head)
-                state.head = 0
+            if !spare.isEmpty {
+                if position == backlog.count {
+                    backlog.removeAll(keepingCapacity: true)
+                    position = 0
+                    swap(&backlog, &spare)
+                    due = oldest.map { $0 + flushInterval }
+                } else {
+                    // The backlog is older, so its deadline stands.
+                    backlog.removeFirst(position)
+                    position = 0
+                    backlog.append(contentsOf: spare)
+                    spare.removeAll(keepingCapacity: true)
+                }
             }
-            return .write(batch, end: state.completed + UInt64(count))
+            let remaining = backlog.count - position
+            if remaining == 0 {
+                if closing { return }
+                let idle = state.withLock { state in
+                    // Checked again under the lock: an item may have come since the swap.
+                    guard state.incoming.isEmpty else { return false }
+                    state.loopIdle = true
+                    return true
+                }
+                if idle { await doorbell.wait(timeout: nil) }
+                continue
+            }
+            let deadline = due ?? .now
+            if !(closing || flushing || remaining >= maxBatch) && ContinuousClock.now < deadline {
+                await doorbell.wait(timeout: deadline - .now)
+                continue
+            }
+            let count = min(maxBatch, remaining)
+            let batch = Array(backlog[position..<(position + count)])
+            position += count
+            await write(batch)
+            let waiters = state.withLock { state in
+                state.completed += UInt64(count)
+                state.held -= count
+                let ready = state.flushWaiters.filter { $0.target <= state.completed }
+                state.flushWaiters.removeAll { $0.target <= state.completed }
+                return ready
+            }
+            for waiter in waiters { waiter.continuation.resume() }
         }
     }
 

@@ -16,15 +16,6 @@ struct LatencySummary: Sendable, Hashable {
         histogram.add(milliseconds)
     }
 
-    mutating func merge(_ other: LatencySummary) {
-        guard other.count > 0 else { return }
-        count += other.count
-        sum += other.sum
-        minimum = Self.combine(minimum, other.minimum, Swift.min)
-        maximum = Self.combine(maximum, other.maximum, Swift.max)
-        histogram.merge(other.histogram)
-    }
-
     private static func combine(_ first: Int?, _ second: Int?, _ pick: (Int, Int) -> Int) -> Int? {
         guard let first else { return second }
         guard let second else { return first }
@@ -41,6 +32,19 @@ struct LatencySummary: Sendable, Hashable {
         minimum = Self.combine(minimum, row.optionalInt(at: column + 2), Swift.min)
         maximum = Self.combine(maximum, row.optionalInt(at: column + 3), Swift.max)
         if !row.isNull(at: column + 4) { histogram.mergeEncoded(row.blob(at: column + 4)) }
+    }
+
+    /// Adds count, min, max and histogram (four columns from `column`; no sum), for availability's scan.
+    mutating func accumulateExtremes(_ row: SQLiteStatement, at column: Int32) {
+        let added = row.int(at: column)
+        guard added > 0 else { return }
+        count += added
+        // Both are set whenever the count is positive.
+        let low = row.int(at: column + 1)
+        let high = row.int(at: column + 2)
+        minimum = Swift.min(minimum ?? low, low)
+        maximum = Swift.max(maximum ?? high, high)
+        histogram.mergeEncoded(row.blob(at: column + 3))
     }
 
     func percentile(_ fraction: Double) -> Int? {
@@ -63,12 +67,6 @@ struct ProbeRollup: Sendable, Hashable {
         if let ttftMs { ttft.add(ttftMs) }
     }
 
-    mutating func merge(_ other: ProbeRollup) {
-        for index in counts.indices { counts[index] += other.counts[index] }
-        latency.merge(other.latency)
-        ttft.merge(other.ttft)
-    }
-
     /// Every result.
     var total: Int { counts.reduce(0, +) }
     /// `ok` and `degraded`.
@@ -85,7 +83,7 @@ struct ProbeRollup: Sendable, Hashable {
 }
 
 extension ProbeRollup {
-    /// The roll-up columns, in the order `init(row:at:)` reads and `bind(to:from:)` writes them.
+    /// The roll-up columns, in the order `accumulate(row:at:)` reads and `bind(to:from:)` writes them.
     static let columnNames =
         ProbeStatusCode.countColumns + [
             "latency_count", "latency_sum", "latency_min", "latency_max", "latency_hist", "ttft_count", "ttft_sum",
@@ -104,21 +102,6 @@ extension ProbeRollup {
         for index in 0..<statusCount { counts[Int(index)] += row.int(at: first + index) }
         latency.accumulate(row, at: first + statusCount)
         ttft.accumulate(row, at: first + statusCount + 5)
-    }
-
-    /// Reads `columns` starting at column `first`.
-    init(row: SQLiteStatement, at first: Int32) {
-        self.init()
-        let statusCount = Int32(counts.count)
-        for index in 0..<statusCount { counts[Int(index)] = row.int(at: first + index) }
-        latency = Self.summary(row, at: first + statusCount)
-        ttft = Self.summary(row, at: first + statusCount + 5)
-    }
-
-    private static func summary(_ row: SQLiteStatement, at column: Int32) -> LatencySummary {
-        LatencySummary(
-            count: row.int(at: column), sum: row.int(at: column + 1), minimum: row.optionalInt(at: column + 2),
-            maximum: row.optionalInt(at: column + 3), histogram: LatencyHistogram(encoded: row.blob(at: column + 4)))
     }
 
     /// Binds `columns` to parameters `first`, `first + 1`, ….

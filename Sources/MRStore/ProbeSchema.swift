@@ -12,7 +12,8 @@
 ///   collision moves the later result by 1 ms.
 /// - `probe_rollups_hourly` (counts per status, latency and TTFT count/sum/min/max and sparse log-bucket
 ///   histograms) and `probe_rollups_daily` (counts per status) are clustered by (bucket, deployment), so
-///   the current hour's rows of every deployment sit together, and updated in the transaction that inserts
+///   the current hour's rows of every deployment sit together (the daily rows only hold what uptime needs:
+///   available and counted results), and updated in the transaction that inserts
 ///   the raw rows: they always summarise exactly what is stored. They are kept far longer than raw rows.
 ///   Each batch merges into a row with one `UPSERT`: counts and sums add up in SQL, and the sparse
 ///   histograms are concatenated (their encoding adds up repeated buckets); the hourly upkeep
@@ -49,9 +50,23 @@ extension Store {
             PRIMARY KEY (checked_at, deployment_id)
         ) STRICT, WITHOUT ROWID;
 
+        -- Columns in the order /api/availability reads them (a record is parsed from its start).
         CREATE TABLE probe_rollups_hourly (
             hour INTEGER NOT NULL,        -- hours since 1970 (UTC)
             deployment_id INTEGER NOT NULL,
+            available INTEGER NOT NULL DEFAULT 0,   -- ok + degraded
+            counted INTEGER NOT NULL DEFAULT 0,     -- every status but unknown
+            -- latency and TTFT of available results (ok, degraded) only
+            latency_count INTEGER NOT NULL DEFAULT 0,
+            latency_min INTEGER,
+            latency_max INTEGER,
+            latency_hist BLOB,            -- LatencyHistogram, sparse encoding
+            ttft_count INTEGER NOT NULL DEFAULT 0,
+            ttft_min INTEGER,
+            ttft_max INTEGER,
+            ttft_hist BLOB,
+            latency_sum INTEGER NOT NULL DEFAULT 0,
+            ttft_sum INTEGER NOT NULL DEFAULT 0,
             n_ok INTEGER NOT NULL DEFAULT 0,
             n_degraded INTEGER NOT NULL DEFAULT 0,
             n_rate_limited INTEGER NOT NULL DEFAULT 0,
@@ -60,17 +75,6 @@ extension Store {
             n_timeout INTEGER NOT NULL DEFAULT 0,
             n_error INTEGER NOT NULL DEFAULT 0,
             n_unknown INTEGER NOT NULL DEFAULT 0,
-            -- latency and TTFT of available results (ok, degraded) only
-            latency_count INTEGER NOT NULL DEFAULT 0,
-            latency_sum INTEGER NOT NULL DEFAULT 0,
-            latency_min INTEGER,
-            latency_max INTEGER,
-            latency_hist BLOB,            -- LatencyHistogram, sparse encoding
-            ttft_count INTEGER NOT NULL DEFAULT 0,
-            ttft_sum INTEGER NOT NULL DEFAULT 0,
-            ttft_min INTEGER,
-            ttft_max INTEGER,
-            ttft_hist BLOB,
             -- the newest result of the hour, so the newest row of a deployment holds its last result
             last_checked_at INTEGER,
             last_status INTEGER,
@@ -80,17 +84,12 @@ extension Store {
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX probe_rollups_hourly_by_deployment ON probe_rollups_hourly (deployment_id, hour);
 
+        -- only what the 7d and 30d uptimes need; per-status counts are in the hourly roll-ups
         CREATE TABLE probe_rollups_daily (
             day INTEGER NOT NULL,         -- days since 1970 (UTC)
             deployment_id INTEGER NOT NULL,
-            n_ok INTEGER NOT NULL DEFAULT 0,
-            n_degraded INTEGER NOT NULL DEFAULT 0,
-            n_rate_limited INTEGER NOT NULL DEFAULT 0,
-            n_auth_error INTEGER NOT NULL DEFAULT 0,
-            n_not_found INTEGER NOT NULL DEFAULT 0,
-            n_timeout INTEGER NOT NULL DEFAULT 0,
-            n_error INTEGER NOT NULL DEFAULT 0,
-            n_unknown INTEGER NOT NULL DEFAULT 0,
+            available INTEGER NOT NULL,   -- ok + degraded
+            counted INTEGER NOT NULL,     -- every status but unknown
             PRIMARY KEY (day, deployment_id)
         ) STRICT, WITHOUT ROWID;
 

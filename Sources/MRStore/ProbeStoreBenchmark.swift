@@ -7,6 +7,10 @@ import MRSQLite
     import Foundation
 #endif
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `modelrouter bench-probestore`: the probe store's two figures, measured on the release build.
 ///
 /// 1. Ingest: the same synthetic results (minute by minute across the deployments, as a schedule produces
@@ -33,6 +37,7 @@ package enum ProbeStoreBenchmark {
         package var writerBatch = 0
         package var writerRowsPerSecond = 0.0
         package var submitMeanNanoseconds = 0.0
+        package var submitP99Microseconds = 0.0
         package var submitMaxMicroseconds = 0.0
         package var deployments = 0
         package var days = 0
@@ -43,6 +48,10 @@ package enum ProbeStoreBenchmark {
         package var availabilityFirstMs = 0.0
         package var availabilityP50Ms = 0.0
         package var availabilityP95Ms = 0.0
+        /// CPU time of the whole process during a call (nothing else runs meanwhile), p50.
+        package var availabilityCPUP50Ms = 0.0
+        /// The machine's one-minute load average when availability was measured (nil without /proc).
+        package var loadAverage: String?
         package var databaseBytes = 0
         package var tableBytes: [(name: String, bytes: Int)] = []
         package var prunedRows: Int?
@@ -65,13 +74,15 @@ package enum ProbeStoreBenchmark {
             lines += [
                 "    ProbeResultWriter, maxBatch \(writerBatch) (submit all, flush): \(rate(writerRowsPerSecond)) rows/s "
                     + "(\(ratio(writerRowsPerSecond, largest)) of baseline)",
-                "    submit() on an idle writer: mean \(format(submitMeanNanoseconds)) ns; slowest submit during the "
-                    + "run: \(format(submitMaxMicroseconds)) µs",
+                "    submit() on an idle writer: mean \(format(submitMeanNanoseconds)) ns; during the run: "
+                    + "p99 \(format(submitP99Microseconds)) µs, max \(format(submitMaxMicroseconds)) µs "
+                    + "(includes the thread being descheduled)",
                 "  availability: \(deployments) deployments × \(days) days of 1-minute results = \(seededRows) rows"
                     + (seedSeconds.map { " (seeded in \(format($0)) s)" } ?? " (existing database)"),
                 "    first call: \(format(availabilityFirstMs)) ms",
                 "    p50 of \(iterations): \(format(availabilityP50Ms)) ms, p95 \(format(availabilityP95Ms)) ms "
-                    + "(target p50 ≤ 50 ms)",
+                    + "(target p50 ≤ 50 ms); CPU time p50 \(format(availabilityCPUP50Ms)) ms; load average "
+                    + "\(loadAverage ?? "unknown")",
                 "    database: \(megabytes(databaseBytes)) MB, \(format(Double(databaseBytes) / Double(max(seededRows, 1)))) "
                     + "bytes per raw result",
             ]
@@ -140,23 +151,26 @@ package enum ProbeStoreBenchmark {
         // Capacity for every row: this measures sustained writing, not the overflow policy.
         let writer = ProbeResultWriter(store: writerStore, capacity: records.count, logger: logger)
         report.writerBatch = ProbeResultWriter.defaultMaxBatch
-        var slowestSubmit = Duration.zero
+        var submitTimes: [Duration] = []
+        submitTimes.reserveCapacity(records.count)
         let clock = ContinuousClock()
         let writerTime = await clock.measure {
             for record in records {
                 let started = clock.now
                 writer.submit(record)
-                slowestSubmit = max(slowestSubmit, clock.now - started)
+                submitTimes.append(clock.now - started)
             }
             await writer.flush()
         }
+        submitTimes.sort()
         // submit() alone, on a writer that is idle: the cost a probe pays.
         let submitTime = clock.measure { for record in records.prefix(10_000) { writer.submit(record) } }
         await writer.close()
         guard writer.droppedCount == 0 else { throw BenchmarkFailure("the writer dropped \(writer.droppedCount) rows") }
         report.writerRowsPerSecond = Double(records.count) / seconds(writerTime)
         report.submitMeanNanoseconds = seconds(submitTime) * 1e9 / Double(min(10_000, records.count))
-        report.submitMaxMicroseconds = seconds(slowestSubmit) * 1e6
+        report.submitP99Microseconds = seconds(submitTimes[submitTimes.count * 99 / 100]) * 1e6
+        report.submitMaxMicroseconds = seconds(submitTimes.last ?? .zero) * 1e6
         writerStore.close()
     }
 
@@ -240,10 +254,9 @@ package enum ProbeStoreBenchmark {
         } else {
             report.deployments = existing
             report.seededRows = try await store.read { connection in
-                try connection.prepare(
-                    "SELECT sum(n_ok + n_degraded + n_rate_limited + n_auth_error + n_not_found "
-                        + "+ n_timeout + n_error + n_unknown) FROM probe_rollups_daily"
-                ).first { $0.int(at: 0) } ?? 0
+                let total = ProbeStatusCode.countColumns.joined(separator: " + ")
+                return try connection.prepare("SELECT sum(\(total)) FROM probe_rollups_hourly").first { $0.int(at: 0) }
+                    ?? 0
             }
         }
         try store.database.checkpoint(.truncate)
@@ -252,18 +265,24 @@ package enum ProbeStoreBenchmark {
 
         let now = Store.date(milliseconds: origin + Int64(days) * Store.millisecondsPerDay - 1)
         var timings: [Double] = []
+        var cpuTimings: [Double] = []
         let clock = ContinuousClock()
         for iteration in 0...iterations {
             let started = clock.now
+            let cpuStarted = processCPUMilliseconds()
             let records = try await store.availability(now: now)
             let elapsed = seconds(clock.now - started) * 1000
+            if iteration > 0 { cpuTimings.append(processCPUMilliseconds() - cpuStarted) }
             guard records.count == report.deployments, records.allSatisfy({ $0.uptime30d != nil }) else {
                 throw BenchmarkFailure("availability returned \(records.count) deployments or missing uptimes")
             }
             if iteration == 0 { report.availabilityFirstMs = elapsed } else { timings.append(elapsed) }
         }
         timings.sort()
+        cpuTimings.sort()
         report.availabilityP50Ms = timings[timings.count / 2]
+        report.availabilityCPUP50Ms = cpuTimings[cpuTimings.count / 2]
+        report.loadAverage = loadAverage()
         report.availabilityP95Ms = timings[min(timings.count - 1, Int((Double(timings.count) * 0.95).rounded(.up)) - 1)]
 
         if !keep && existing == 0 {
@@ -292,6 +311,19 @@ package enum ProbeStoreBenchmark {
     private static func fileSize(_ path: String) -> Int {
         let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size]
         return (size as? Int) ?? (size as? UInt64).map { Int($0) } ?? 0
+    }
+
+    /// CPU time used by this process so far, in milliseconds.
+    static func processCPUMilliseconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
+    }
+
+    /// The one-minute load average (`/proc/loadavg`), to read timings on a shared machine by.
+    static func loadAverage() -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/loadavg") else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init)
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -9,8 +9,9 @@ import MRSQLite
 /// `/api/availability`: per deployment, the last result, uptime over four windows and latency percentiles.
 ///
 /// Built to stay fast over a long history: the last result is in the deployment's newest hourly roll-up
-/// (one index seek), the last error a column of `deployments`; the
-/// `1h` uptime reads that hour's raw rows; `24h` and the percentiles read 24 hourly roll-ups per deployment;
+/// (one index seek), the last error a column of `deployments`; the `1h` uptime reads the raw rows from an
+/// hour ago to the start of the current hour, and the current hour's roll-up (so, on average, half an hour
+/// of raw rows); `24h` and the percentiles read 24 hourly roll-ups per deployment;
 /// `7d` and `30d` read daily roll-ups for whole days and hourly ones for the partial day at the window's
 /// start. Each is one contiguous range of a table clustered by time, and all of it one read snapshot.
 extension Store {
@@ -53,19 +54,21 @@ extension Store {
         // scans below touch tens of thousands of rows, and hashing each into dictionaries would cost more
         // than reading them.
         let slots = DeploymentSlots(ids: ids)
-        let lastHour = try rawCounts(connection, slots, after: windows.now - millisecondsPerHour, upTo: windows.now)
+        // The last hour: raw results from an hour ago to the start of this hour, then this hour's roll-up.
+        let hourStart = windows.hour * millisecondsPerHour
+        var lastHour = try rawCounts(connection, slots, after: windows.now - millisecondsPerHour, before: hourStart)
         let day = try hourlyRollups(connection, slots, from: windows.hour - 23, through: windows.hour)
+        for index in lastHour.indices { lastHour[index].add(day.last[index]) }
         var week = try hourlyCounts(connection, slots, windows.week.edgeHours)
         var month = try hourlyCounts(connection, slots, windows.month.edgeHours)
         try addDailyCounts(connection, slots, week: windows.week.days, month: windows.month.days, &week, &month)
 
         for index in records.indices {
             records[index].uptime1h = lastHour[index].uptime
-            let rollup = day[index]
-            records[index].uptime24h = UptimeCounts(available: rollup.available, counted: rollup.counted).uptime
-            records[index].latencyP50Ms = rollup.latency.percentile(0.5)
-            records[index].latencyP95Ms = rollup.latency.percentile(0.95)
-            records[index].ttftP50Ms = rollup.ttft.percentile(0.5)
+            records[index].uptime24h = day.uptime[index].uptime
+            records[index].latencyP50Ms = day.latency[index].percentile(0.5)
+            records[index].latencyP95Ms = day.latency[index].percentile(0.95)
+            records[index].ttftP50Ms = day.ttft[index].percentile(0.5)
             records[index].uptime7d = week[index].uptime
             records[index].uptime30d = month[index].uptime
         }
@@ -74,16 +77,14 @@ extension Store {
 
     // MARK: Queries
 
-    /// SQL for a roll-up row's available and counted results.
-    static let availableColumns = "n_ok + n_degraded"
-    static let countedColumns = ProbeStatusCode.countColumns.filter { $0 != "n_unknown" }.joined(separator: " + ")
-
-    /// Available and counted raw results per deployment with `after < checked_at <= upTo`.
-    static func rawCounts(_ connection: SQLiteConnection, _ slots: DeploymentSlots, after start: Int64, upTo end: Int64)
+    /// Available and counted raw results per deployment with `after < checked_at < before`.
+    static func rawCounts(
+        _ connection: SQLiteConnection, _ slots: DeploymentSlots, after start: Int64, before end: Int64
+    )
         throws -> [UptimeCounts]
     {
         let select = try connection.cachedStatement(
-            "SELECT deployment_id, status FROM probe_results WHERE checked_at > ?1 AND checked_at <= ?2")
+            "SELECT deployment_id, status FROM probe_results WHERE checked_at > ?1 AND checked_at < ?2")
         try select.bind(start, at: 1)
         try select.bind(end, at: 2)
         var counts = [UptimeCounts](repeating: UptimeCounts(), count: slots.count)
@@ -98,22 +99,34 @@ extension Store {
         return counts
     }
 
-    /// Hourly roll-ups per deployment merged over hours `first…last`.
+    /// Per deployment over hours `first…last`: uptime counts, latency and TTFT summaries (without sums,
+    /// which availability does not show), and the uptime counts of hour `last` alone.
     static func hourlyRollups(
         _ connection: SQLiteConnection, _ slots: DeploymentSlots, from first: Int64, through last: Int64
     )
-        throws -> [ProbeRollup]
+        throws -> (uptime: [UptimeCounts], latency: [LatencySummary], ttft: [LatencySummary], last: [UptimeCounts])
     {
         let select = try connection.cachedStatement(
-            "SELECT deployment_id, \(ProbeRollup.columns) FROM probe_rollups_hourly WHERE hour >= ?1 AND hour <= ?2")
+            """
+            SELECT deployment_id, hour, available, counted, latency_count, latency_min, latency_max, latency_hist,
+                ttft_count, ttft_min, ttft_max, ttft_hist
+            FROM probe_rollups_hourly WHERE hour >= ?1 AND hour <= ?2
+            """)
         try select.bind(first, at: 1)
         try select.bind(last, at: 2)
-        var rollups = [ProbeRollup](repeating: ProbeRollup(), count: slots.count)
+        var uptime = [UptimeCounts](repeating: UptimeCounts(), count: slots.count)
+        var latency = [LatencySummary](repeating: LatencySummary(), count: slots.count)
+        var ttft = latency
+        var lastHour = uptime
         try select.forEachRow { row in
             guard let slot = slots[row.int64(at: 0)] else { return }
-            rollups[slot].accumulate(row: row, at: 1)
+            let counts = UptimeCounts(available: row.int(at: 2), counted: row.int(at: 3))
+            uptime[slot].add(counts)
+            if row.int64(at: 1) == last { lastHour[slot] = counts }
+            latency[slot].accumulateExtremes(row, at: 4)
+            ttft[slot].accumulateExtremes(row, at: 8)
         }
-        return rollups
+        return (uptime, latency, ttft, lastHour)
     }
 
     /// Available and counted results per deployment over the hours `hours`.
@@ -124,8 +137,7 @@ extension Store {
         guard !hours.isEmpty else { return counts }
         let select = try connection.cachedStatement(
             """
-            SELECT deployment_id, \(availableColumns), \(countedColumns) FROM probe_rollups_hourly
-            WHERE hour >= ?1 AND hour < ?2
+            SELECT deployment_id, available, counted FROM probe_rollups_hourly WHERE hour >= ?1 AND hour < ?2
             """)
         try select.bind(hours.lowerBound, at: 1)
         try select.bind(hours.upperBound, at: 2)
@@ -144,7 +156,7 @@ extension Store {
     ) throws {
         let select = try connection.cachedStatement(
             """
-            SELECT day, deployment_id, \(availableColumns), \(countedColumns) FROM probe_rollups_daily
+            SELECT day, deployment_id, available, counted FROM probe_rollups_daily
             WHERE day >= ?1 AND day <= ?2
             """)
         try select.bind(min(week.lowerBound, month.lowerBound), at: 1)

@@ -126,8 +126,10 @@ extension Store {
             statement.reset()
             try statement.bind(key.bucket, at: 1)
             try statement.bind(key.deploymentID, at: 2)
-            try batch.rollup.bind(to: statement, from: 3)
-            let last = ProbeRollup.columnCount + 3
+            try statement.bind(batch.rollup.available, at: 3)
+            try statement.bind(batch.rollup.counted, at: 4)
+            try batch.rollup.bind(to: statement, from: 5)
+            let last = ProbeRollup.columnCount + 5
             try statement.bind(batch.last.checkedAt, at: last)
             try statement.bind(Int64(batch.last.status.rawValue), at: last + 1)
             try statement.bind(batch.last.latencyMs, at: last + 2)
@@ -144,13 +146,18 @@ extension Store {
         }
     }
 
-    /// The hourly statements, both with the hour as ?1, the deployment as ?2 and the roll-up columns then
-    /// the newest result from ?3 on. The update adds counts and sums, combines extremes, concatenates
-    /// histogram encodings (cast back to a blob: `||` yields text) and keeps the newer last result.
+    /// The hourly statements, both with the hour as ?1, the deployment as ?2, then available and counted,
+    /// the roll-up columns and the newest result from ?3 on. The update adds counts and sums, combines
+    /// extremes, concatenates histogram encodings (cast back to a blob: `||` yields text) and keeps the
+    /// newer last result.
     private static let hourlySQL: (update: String, insert: String) = {
-        let columns = ProbeRollup.columnNames + ["last_checked_at", "last_status", "last_latency_ms", "last_ttft_ms"]
+        let columns =
+            ["available", "counted"] + ProbeRollup.columnNames
+            + ["last_checked_at", "last_status", "last_latency_ms", "last_ttft_ms"]
         func parameter(_ column: String) -> String { "?\(columns.firstIndex(of: column)! + 3)" }
-        var updates = ProbeStatusCode.countColumns.map { "\($0) = \($0) + \(parameter($0))" }
+        var updates = (["available", "counted"] + ProbeStatusCode.countColumns).map {
+            "\($0) = \($0) + \(parameter($0))"
+        }
         for measure in ["latency", "ttft"] {
             for name in ["\(measure)_count", "\(measure)_sum"] {
                 updates.append("\(name) = \(name) + \(parameter(name))")
@@ -182,42 +189,31 @@ extension Store {
         return (update, insert)
     }()
 
-    /// Adds the batch's counts to the daily roll-ups, summed from its hourly groups: an `UPDATE`, or an
-    /// `INSERT` for a new day.
+    /// Adds the batch's available and counted results to the daily roll-ups, summed from its hourly
+    /// groups: an `UPDATE`, or an `INSERT` for a new day.
     private static func writeDaily(_ connection: SQLiteConnection, _ hourly: [RollupKey: HourlyBatch]) throws {
-        var daily: [RollupKey: [Int]] = [:]
+        var daily: [RollupKey: UptimeCounts] = [:]
         for (key, batch) in hourly {
             let day = RollupKey(deploymentID: key.deploymentID, bucket: floorDivide(key.bucket, 24))
-            if var counts = daily.removeValue(forKey: day) {
-                for index in counts.indices { counts[index] += batch.rollup.counts[index] }
-                daily[day] = counts
-            } else {
-                daily[day] = batch.rollup.counts
-            }
+            daily[day, default: UptimeCounts()].add(
+                UptimeCounts(available: batch.rollup.available, counted: batch.rollup.counted))
         }
-        let columns = ProbeStatusCode.countColumns
         let update = try connection.cachedStatement(
             """
-            UPDATE probe_rollups_daily SET \(columns.enumerated().map { "\($1) = \($1) + ?\($0 + 3)" }.joined(separator: ", "))
+            UPDATE probe_rollups_daily SET available = available + ?3, counted = counted + ?4
             WHERE day = ?1 AND deployment_id = ?2
             """)
         let insert = try connection.cachedStatement(
-            """
-            INSERT INTO probe_rollups_daily (day, deployment_id, \(columns.joined(separator: ", ")))
-            VALUES (\((1...(columns.count + 2)).map { "?\($0)" }.joined(separator: ", ")))
-            """)
-        func bind(_ statement: SQLiteStatement, _ key: RollupKey, _ counts: [Int]) throws {
-            statement.reset()
-            try statement.bind(key.bucket, at: 1)
-            try statement.bind(key.deploymentID, at: 2)
-            for (index, count) in counts.enumerated() { try statement.bind(count, at: Int32(index + 3)) }
-        }
+            "INSERT INTO probe_rollups_daily (day, deployment_id, available, counted) VALUES (?1, ?2, ?3, ?4)")
         for (key, counts) in daily.sorted(by: { $0.key < $1.key }) {
-            try bind(update, key, counts)
-            try update.run()
-            if connection.changes == 0 {
-                try bind(insert, key, counts)
-                try insert.run()
+            for statement in [update, insert] {
+                statement.reset()
+                try statement.bind([
+                    .integer(key.bucket), .integer(key.deploymentID), .integer(Int64(counts.available)),
+                    .integer(Int64(counts.counted)),
+                ])
+                try statement.run()
+                if connection.changes > 0 { break }
             }
         }
     }

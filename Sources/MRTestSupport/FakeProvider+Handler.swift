@@ -38,7 +38,36 @@ struct FakeProviderHandler: HTTPHandler {
         }
     }
 
+    /// A request is in flight from its arrival until the fake has produced all of its response (the last
+    /// byte of a body, the end of a stream): never later than the client can see the answer end, so a
+    /// client that starts its next request after reading one to its end is never counted twice.
     func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        switch respond(request) {
+        case .response(let response):
+            return .response(finishing(response))
+        case .deferred(let work):
+            return .deferred { [self] in finishing(await work()) }
+        }
+    }
+
+    /// Counts the request as finished once `response` is fully produced.
+    private func finishing(_ response: HTTPResponse) -> HTTPResponse {
+        let core = self.core
+        guard case .stream(let body) = response.body else {
+            core.state.withLock { $0.inFlight -= 1 }
+            return response
+        }
+        var response = response
+        let produce = body.produce
+        response.body = .stream(
+            HTTPStreamBody(heartbeat: body.heartbeat) { writer in
+                defer { core.state.withLock { $0.inFlight -= 1 } }
+                try await produce(writer)
+            })
+        return response
+    }
+
+    private func respond(_ request: HTTPRequest) -> HTTPHandlerResult {
         let route = Self.route(request)
         let body = try? JSONDecoder().decode(RequestBody.self, from: Data(request.body))
         let requiredKey = core.state.withLock { state -> String?? in
@@ -112,10 +141,7 @@ struct FakeProviderHandler: HTTPHandler {
     }
 
     func requestCompleted(_ request: HTTPRequest, status: Int, duration: Duration) {
-        core.state.withLock { state in
-            state.inFlight -= 1
-            state.completed += 1
-        }
+        core.state.withLock { $0.completed += 1 }
     }
 
     // MARK: Chat

@@ -23,9 +23,13 @@ struct BenchProbeStoreCommand: AsyncParsableCommand {
                 "--deployments must be 1...100000, --days 1...400, --ingest-rows 1000...50000000, --iterations 1...1000"
             )
         }
-        print(
-            try await ProbeStoreBenchmark.run(
-                deployments: deployments, days: days, ingestRows: ingestRows, iterations: iterations,
-                databasePath: database))
+        do {
+            print(
+                try await ProbeStoreBenchmark.run(
+                    deployments: deployments, days: days, ingestRows: ingestRows, iterations: iterations,
+                    databasePath: database))
+        } catch let error as StoreError {
+            throw ValidationError("store: \(error.detail)")
+        }
     }
 }

@@ -145,6 +145,8 @@ import Testing
                 "/api/availability/meta/llama-3.1-8b-instruct/history?window=10s",
                 "/api/availability/meta/llama-3.1-8b-instruct/history?window=30d&step=1m",
                 "/api/availability/meta/llama-3.1-8b-instruct/history?step=banana",
+                // Raw steps (not whole hours) cover at most the raw rows' 7 days.
+                "/api/availability/meta/llama-3.1-8b-instruct/history?window=30d&step=30m",
                 "/api/incidents?limit=0", "/api/reports?limit=1000", "/api/reports?cursor=-1",
             ] {
                 let response = try await app.request("GET", path, key: Self.key)

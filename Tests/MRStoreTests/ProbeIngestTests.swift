@@ -44,13 +44,21 @@ import Testing
         }
 
         let rollups = try await fixture.store.read { connection in
-            try connection.prepare("SELECT deployment_id, hour, \(ProbeRollup.columns) FROM probe_rollups_hourly")
-                .map { row in ([row.int64(at: 0), row.int64(at: 1)], ProbeRollup(row: row, at: 2)) }
+            try connection.prepare(
+                "SELECT deployment_id, hour, available, counted, \(ProbeRollup.columns) FROM probe_rollups_hourly"
+            )
+            .map { row in
+                var rollup = ProbeRollup()
+                rollup.accumulate(row: row, at: 4)
+                return ([row.int64(at: 0), row.int64(at: 1)], row.int(at: 2), row.int(at: 3), rollup)
+            }
         }
         #expect(rollups.count == hourly.count)
-        for (key, rollup) in rollups {
+        for (key, available, counted, rollup) in rollups {
             let expected = try #require(hourly[key])
             #expect(rollup.counts == expected.counts)
+            #expect(available == expected.counts[0] + expected.counts[1])
+            #expect(counted == expected.counts.dropLast().reduce(0, +))
             for (summary, values) in [(rollup.latency, expected.latencies), (rollup.ttft, expected.ttfts)] {
                 #expect(summary.count == values.count)
                 #expect(summary.sum == values.reduce(0, +))
@@ -66,12 +74,66 @@ import Testing
             }
         }
         let dailyRows = try await fixture.integers(
-            "SELECT deployment_id, day, \(ProbeStatusCode.countColumns.joined(separator: ", ")) FROM probe_rollups_daily"
-        )
+            "SELECT deployment_id, day, available, counted FROM probe_rollups_daily")
         #expect(dailyRows.count == daily.count)
         for row in dailyRows {
-            #expect(row[2...].map { Int($0!) } == daily[[row[0]!, row[1]!]])
+            let counts = try #require(daily[[row[0]!, row[1]!]])
+            #expect(Int(row[2]!) == counts[0] + counts[1])  // ok + degraded
+            #expect(Int(row[3]!) == counts.dropLast().reduce(0, +))  // all but unknown
         }
+    }
+
+    /// Whatever order results arrive in, a deployment's last result is its newest one.
+    @Test func theLastResultIsTheNewestWhateverTheOrderOfArrival() async throws {
+        let fixture = try ProbeStoreFixture()
+        var results = randomResults(seed: 4, deployments: Self.deployments, minutes: 2 * 24 * 60, every: 13)
+        var random = TestRandom(state: 4)
+        results.shuffle(using: &random)
+        for start in stride(from: 0, to: results.count, by: 50) {
+            try await fixture.store.insertProbeResults(Array(results[start..<min(results.count, start + 50)]))
+        }
+        let records = try await fixture.store.availability(now: ProbeStoreFixture.at(minutes: 3 * 24 * 60))
+        #expect(records.count == Self.deployments.count)
+        for record in records {
+            let own = results.filter { $0.model == record.model && $0.provider == record.provider }
+            let newest = try #require(own.max { $0.checkedAt < $1.checkedAt })
+            #expect(record.lastChecked == newest.checkedAt)
+            #expect(record.lastStatus == newest.status)
+            #expect(record.lastLatencyMs == newest.latencyMs && record.lastTTFTMs == newest.ttftMs)
+            let failure = own.filter { !["ok", "degraded", "unknown"].contains($0.status) }
+                .max { $0.checkedAt < $1.checkedAt }
+            #expect(record.lastErrorAt == failure?.checkedAt)
+            #expect(record.lastError == failure?.error)
+        }
+    }
+
+    /// One result per transaction makes the hourly histograms grow by concatenation; the upkeep re-encodes
+    /// them smaller, and what availability and history read does not change.
+    @Test func compactionShrinksHistogramsWithoutChangingWhatIsRead() async throws {
+        let fixture = try ProbeStoreFixture()
+        let store = fixture.store
+        var random = TestRandom(state: 8)
+        for second in 0..<200 {
+            try await store.insertProbeResults([
+                ProbeStoreFixture.result(
+                    latency: random.int(100...400), ttft: random.int(10...90), minutes: Double(second) / 4)
+            ])
+        }
+        let now = ProbeStoreFixture.at(minutes: 55)
+        let lengths = "SELECT length(latency_hist), length(ttft_hist) FROM probe_rollups_hourly"
+        let before = try await fixture.integers(lengths)
+        let availability = try await store.availability(now: now)
+        let history = try await store.history(
+            model: "meta/llama", window: .seconds(3600), step: .seconds(3600), now: now)
+
+        #expect(try await store.compactProbeRollups(now: now) == 1)
+        let after = try await fixture.integers(lengths)
+        #expect(after[0][0]! < before[0][0]! && after[0][1]! < before[0][1]!)
+        #expect(try await store.availability(now: now) == availability)
+        #expect(
+            try await store.history(model: "meta/llama", window: .seconds(3600), step: .seconds(3600), now: now)
+                == history)
+        #expect(try await store.compactProbeRollups(now: now) == 0)
     }
 
     /// An estimate is within the histogram's relative error of the exact value (plus rounding).
