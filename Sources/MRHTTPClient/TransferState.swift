@@ -64,6 +64,8 @@ struct TransferState {
     // Timing, on the driver's clock.
     private var startedAt: ContinuousClock.Instant?
     private var firstByteSeen = false
+    /// The consumer reported its first event (ends the `firstEvent` limit).
+    private var firstEventSeen = false
     private var lastActivity: ContinuousClock.Instant?
 
     init(timeouts: HTTPClientTimeouts, highWaterMark: Int) {
@@ -108,6 +110,11 @@ struct TransferState {
         case .failure(let error): return .failure(error)
         case nil: return .mustWait
         }
+    }
+
+    /// The consumer saw its first event.
+    mutating func markFirstEvent() {
+        firstEventSeen = true
     }
 
     /// Parks the consumer; returns a resume to run at once if something arrived meanwhile.
@@ -256,6 +263,13 @@ struct TransferState {
                 return (.firstByteTimeout.with(message: "no response head within \(firstByte)"), nil)
             }
             next = deadline
+        }
+        if !firstEventSeen, let firstEvent = timeouts.firstEvent {
+            let deadline = startedAt + firstEvent
+            if now >= deadline {
+                return (.firstByteTimeout.with(message: "no first event within \(firstEvent)"), nil)
+            }
+            next = min(next ?? deadline, deadline)
         }
         if firstByteSeen, !paused, let idle = timeouts.idle, let lastActivity {
             let deadline = lastActivity + idle

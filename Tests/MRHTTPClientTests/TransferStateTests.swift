@@ -121,6 +121,18 @@ import Testing
         #expect(state.checkDeadlines(at: start + .seconds(10)).expired == nil)
     }
 
+    @Test func firstEventDeadlineAppliesUntilTheConsumerMarksIt() {
+        var state = withHead(.init(firstEvent: .milliseconds(300)))
+        // The head and body bytes do not end it: only the consumer knows when an event came.
+        #expect(body(&state, count: 5, at: .milliseconds(50)) == .accept)
+        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(300))
+        #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
+        state = withHead(.init(firstEvent: .milliseconds(300)))
+        state.markFirstEvent()
+        let later = state.checkDeadlines(at: start + .seconds(10))
+        #expect(later.expired == nil && later.next == nil)
+    }
+
     @Test func idleDeadlineFollowsActivityAndSleepsWhilePaused() {
         var state = withHead(.init(idle: .milliseconds(100)), highWaterMark: 10)
         #expect(body(&state, count: 20, at: .milliseconds(50)) == .accept)
