@@ -31,6 +31,9 @@ public struct HTTPClientRequest: Sendable {
 /// - `idle`: the longest silence allowed between two received pieces of the response once it started; time the
 ///   transfer spends paused because the consumer is slow does not count.
 /// - `total`: the whole exchange, body included.
+/// - `firstEvent`: from the start of the request until the body's consumer reports its first meaningful piece
+///   (``HTTPClientResponseBody/markFirstEvent()``): a stream's bytes may carry nothing yet (SSE comments, empty
+///   deltas), so only its reader can tell. Kept by the driver's timers, so a waiting reader needs no timer task.
 public struct HTTPClientTimeouts: Sendable, Hashable {
     /// Limit for establishing the connection.
     public var connect: Duration
@@ -40,15 +43,19 @@ public struct HTTPClientTimeouts: Sendable, Hashable {
     public var idle: Duration?
     /// Limit on the whole exchange.
     public var total: Duration?
+    /// Limit from the start until the consumer marked the first event; it fails with `.firstByteTimeout`.
+    public var firstEvent: Duration?
 
     /// Timeouts with a 10 s connect limit and, unless given, no other limit.
     public init(
-        connect: Duration = .seconds(10), firstByte: Duration? = nil, idle: Duration? = nil, total: Duration? = nil
+        connect: Duration = .seconds(10), firstByte: Duration? = nil, idle: Duration? = nil, total: Duration? = nil,
+        firstEvent: Duration? = nil
     ) {
         self.connect = connect
         self.firstByte = firstByte
         self.idle = idle
         self.total = total
+        self.firstEvent = firstEvent
     }
 }
 

@@ -35,6 +35,18 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         public mutating func next() async throws(HTTPClientError) -> [UInt8]? {
             try await storage.transfer.nextChunk().get()
         }
+
+        /// What is there right now, without waiting: a chunk, the end, or nothing yet. Throws like ``next()``.
+        public mutating func nextIfReady() throws(HTTPClientError) -> ReadyChunk {
+            try storage.transfer.chunkIfReady().get()
+        }
+    }
+
+    /// The answer of ``AsyncIterator/nextIfReady()``.
+    public enum ReadyChunk: Sendable {
+        case chunk([UInt8])
+        case end
+        case notYet
     }
 
     /// The whole body, or ``HTTPClientError/bodyTooLarge`` (and an aborted transfer) once it passes `maxBytes`.
@@ -53,6 +65,12 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
             collected.append(contentsOf: chunk)
         }
         return collected
+    }
+
+    /// Tells the transfer its consumer found the first meaningful piece of the body, which ends the request's
+    /// `firstEvent` limit. Cheap (one lock); no effect without that limit or once the transfer ended.
+    public func markFirstEvent() {
+        storage.transfer.markFirstEvent()
     }
 
     /// How the back-pressure behaved so far; for tests and diagnostics.

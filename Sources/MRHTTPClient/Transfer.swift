@@ -56,11 +56,28 @@ final class Transfer: Sendable {
         }
     }
 
+    /// The next body chunk if one is buffered, the end if it came, else `.notYet`; never suspends.
+    func chunkIfReady() -> Result<HTTPClientResponseBody.ReadyChunk, HTTPClientError> {
+        switch state.withLock({ $0.nextChunk() }) {
+        case .chunk(let data, let resumeTransfer):
+            if resumeTransfer { driver.requestResume(self) }
+            return .success(.chunk(data))
+        case .end: return .success(.end)
+        case .failure(let error): return .failure(error)
+        case .mustWait: return .success(.notYet)
+        }
+    }
+
     /// Ends the transfer from the Swift side; a no-op once it has ended.
     func cancel(_ error: HTTPClientError) {
         let (resumes, abort) = state.withLock { $0.cancel(error) }
         for resume in resumes { resume.run() }
         if abort { driver.requestAbort(self) }
+    }
+
+    /// The consumer saw its first event: the `firstEvent` limit no longer applies.
+    func markFirstEvent() {
+        state.withLock { $0.markFirstEvent() }
     }
 
     /// Counters for tests: the most bytes ever buffered, how often curl was paused, and whether it is now.

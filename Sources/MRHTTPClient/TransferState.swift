@@ -64,6 +64,8 @@ struct TransferState {
     // Timing, on the driver's clock.
     private var startedAt: ContinuousClock.Instant?
     private var firstByteSeen = false
+    /// The consumer reported its first event (ends the `firstEvent` limit).
+    private var firstEventSeen = false
     private var lastActivity: ContinuousClock.Instant?
 
     init(timeouts: HTTPClientTimeouts, highWaterMark: Int) {
@@ -108,6 +110,11 @@ struct TransferState {
         case .failure(let error): return .failure(error)
         case nil: return .mustWait
         }
+    }
+
+    /// The consumer saw its first event.
+    mutating func markFirstEvent() {
+        firstEventSeen = true
     }
 
     /// Parks the consumer; returns a resume to run at once if something arrived meanwhile.
@@ -156,17 +163,27 @@ struct TransferState {
         lastActivity = now
         // Trailers of a chunked body come here too; the head is already complete by then.
         guard head == nil else { return (true, nil) }
-        var length = bytes.count
-        while length > 0, bytes[length - 1] == 0x0A || bytes[length - 1] == 0x0D { length -= 1 }
-        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            let parts = line.split(separator: " ", maxSplits: 2)
-            guard parts.count >= 2, let status = Int(parts[1]), (100...999).contains(status) else {
-                return (false, nil)
+        // Parsed over the bytes: a String per name and value, none for the line, its prefix or its parts.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+        if end >= 5, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50, bytes[4] == 0x2F {
+            // "HTTP/x[.y] NNN reason"
+            guard let space = bytes[..<end].firstIndex(of: 0x20) else { return (false, nil) }
+            var index = space
+            while index < end, bytes[index] == 0x20 { index += 1 }
+            var status = 0
+            var digits = 0
+            while index < end, bytes[index] != 0x20, digits <= 3 {
+                let digit = bytes[index] &- 0x30
+                guard digit <= 9 else { return (false, nil) }
+                status = status * 10 + Int(digit)
+                digits += 1
+                index += 1
             }
+            guard digits == 3, (100...999).contains(status) else { return (false, nil) }
             parsingStatus = status
             parsingHeaders = HTTPClientHeaders()
-        } else if line.isEmpty {
+        } else if end == 0 {
             guard let status = parsingStatus else { return (false, nil) }
             parsingStatus = nil
             // An interim 1xx head (100 Continue) is followed by the real one.
@@ -177,10 +194,9 @@ struct TransferState {
                 headWaiter = nil
                 return (true, .head(waiter, .success(complete)))
             }
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon]).trimmingHTTPWhitespace()
-            let value = String(line[line.index(after: colon)...]).trimmingHTTPWhitespace()
-            parsingHeaders.append(name: name, value: value)
+        } else if let colon = bytes[..<end].firstIndex(of: 0x3A) {
+            parsingHeaders.append(
+                name: Self.trimmedText(bytes, 0..<colon), value: Self.trimmedText(bytes, colon + 1..<end))
         }
         return (true, nil)
     }
@@ -257,6 +273,13 @@ struct TransferState {
             }
             next = deadline
         }
+        if !firstEventSeen, let firstEvent = timeouts.firstEvent {
+            let deadline = startedAt + firstEvent
+            if now >= deadline {
+                return (.firstByteTimeout.with(message: "no first event within \(firstEvent)"), nil)
+            }
+            next = min(next ?? deadline, deadline)
+        }
         if firstByteSeen, !paused, let idle = timeouts.idle, let lastActivity {
             let deadline = lastActivity + idle
             if now >= deadline {
@@ -281,11 +304,13 @@ struct TransferState {
     }
 }
 
-extension String {
-    fileprivate func trimmingHTTPWhitespace() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
-        return String(view)
+extension TransferState {
+    /// `bytes[range]` without leading and trailing spaces and tabs, as text (invalid UTF-8 repaired).
+    fileprivate static func trimmedText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lower..<upper]), as: UTF8.self)
     }
 }

@@ -81,9 +81,11 @@ final class ServerCore: @unchecked Sendable {
             return state.daemon
         }
         guard let daemon = handle?.pointer else { return }
-        // 1. Stop accepting: new connections are refused from here on.
+        // 1. Stop accepting: new connections are refused from here on. The socket is shut down, not closed:
+        // each pool thread takes it out of its own epoll set later, and MHD panics ("Failed to remove listen
+        // FD from epoll set") if the descriptor is already gone by then. It is closed after MHD_stop_daemon.
         let listenFD = MHD_quiesce_daemon(daemon)
-        if listenFD >= 0 { close(listenFD) }
+        if listenFD >= 0 { _ = Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
         // 2. Ask streams to end; their producers may still write a last event.
         for context in state.withLock({ Array($0.inFlight.values) }) {
             context.stream?.cancelProducer()
@@ -108,6 +110,7 @@ final class ServerCore: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(5))
         }
         MHD_stop_daemon(daemon)
+        if listenFD >= 0 { close(listenFD) }
         state.withLock {
             $0.daemon = nil
             $0.inFlight.removeAll()
@@ -244,8 +247,11 @@ final class ServerCore: @unchecked Sendable {
             let stream = ResponseStream(connection: connection)
             context.stream = stream
             register(context)
+            // The block size is a buffer allocated (and zeroed) with every response, though chunked HTTP/1.1
+            // bodies are read straight into the connection's write buffer: only HTTP/1.0 clients use it. 4 KiB
+            // instead of 16 saves ~12 KB per open stream (60 MB for 5,000).
             mhdResponse = MHD_create_response_from_callback(
-                UInt64.max, 16 * 1024, streamReaderCallback, Unmanaged.passRetained(stream).toOpaque(),
+                UInt64.max, 4 * 1024, streamReaderCallback, Unmanaged.passRetained(stream).toOpaque(),
                 streamFreeCallback)
             startProducing(body, into: stream)
         }

@@ -83,7 +83,6 @@ public struct AnthropicAdapter: ProviderAdapter {
     // MARK: Chat
 
     public func chat(_ request: ChatRequest) async throws(ProviderError) -> ChatStream {
-        let startedAt = ContinuousClock.now
         // The API takes the system prompt apart; system-role messages join it, in order.
         var systemParts = request.system.map { [$0] } ?? []
         systemParts += request.messages.filter { $0.role == "system" }.map(\.content)
@@ -101,11 +100,11 @@ public struct AnthropicAdapter: ProviderAdapter {
         let timeouts = request.timeouts
         let httpRequest = endpoint.jsonRequest(
             "messages", headers: headers + (request.stream ? [("Accept", "text/event-stream")] : []), body: encoded,
-            timeouts: request.stream ? timeouts.streamingClientTimeouts : timeouts.oneShotClientTimeouts)
+            timeouts: request.stream ? timeouts.chatStreamClientTimeouts : timeouts.oneShotClientTimeouts)
         let decoder = AnthropicStreamDecoder(endpoint: endpoint)
         if request.stream {
             let response = try await endpoint.open(httpRequest, timeouts: timeouts)
-            return try await endpoint.streamChat(response, decoder: decoder, timeouts: timeouts, startedAt: startedAt)
+            return try await endpoint.streamChat(response, decoder: decoder, timeouts: timeouts)
         }
         var oneShot = timeouts
         oneShot.total = min(timeouts.total, timeouts.firstToken)

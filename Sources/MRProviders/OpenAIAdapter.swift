@@ -62,7 +62,6 @@ public struct OpenAIAdapter: ProviderAdapter {
     // MARK: Chat
 
     public func chat(_ request: ChatRequest) async throws(ProviderError) -> ChatStream {
-        let startedAt = ContinuousClock.now
         var messages = request.messages
         if let system = request.system, !system.isEmpty {
             messages.insert(ChatMessage(role: "system", content: system), at: 0)
@@ -73,13 +72,13 @@ public struct OpenAIAdapter: ProviderAdapter {
         let timeouts = request.timeouts
         let httpRequest = endpoint.jsonRequest(
             "chat/completions", headers: authHeaders + (request.stream ? [("Accept", "text/event-stream")] : []),
-            body: try encode(body),
-            timeouts: request.stream ? timeouts.streamingClientTimeouts : timeouts.oneShotClientTimeouts)
+            body: try chatBytes(body),
+            timeouts: request.stream ? timeouts.chatStreamClientTimeouts : timeouts.oneShotClientTimeouts)
 
         if request.stream {
             let response = try await endpoint.open(httpRequest, timeouts: timeouts)
             return try await endpoint.streamChat(
-                response, decoder: OpenAIStreamDecoder(endpoint: endpoint), timeouts: timeouts, startedAt: startedAt)
+                response, decoder: OpenAIStreamDecoder(endpoint: endpoint), timeouts: timeouts)
         }
         var oneShot = timeouts
         oneShot.total = min(timeouts.total, timeouts.firstToken)
@@ -108,6 +107,13 @@ public struct OpenAIAdapter: ProviderAdapter {
             ($0.element.index ?? $0.offset) < ($1.element.index ?? $1.offset)
         }
         return EmbeddingResult(vectors: ordered.map(\.element.embedding), usage: list.usage?.usage)
+    }
+
+    private func chatBytes(_ body: OpenAIWire.ChatBody) throws(ProviderError) -> [UInt8] {
+        guard let bytes = body.jsonBytes() else {
+            throw endpoint.failure(.error, "cannot encode the request: the temperature is not a finite number")
+        }
+        return bytes
     }
 
     private func encode(_ value: some Encodable) throws(ProviderError) -> [UInt8] {

@@ -152,21 +152,40 @@ public struct ChatStream: AsyncSequence, Sendable {
     public typealias Element = ChatEvent
     public typealias Failure = ProviderError
 
-    private let stream: AsyncThrowingStream<ChatEvent, any Error>
+    private enum Source: Sendable {
+        case stream(AsyncThrowingStream<ChatEvent, any Error>)
+        case reader(any ChatEventReader)
+    }
+
+    private let source: Source
 
     /// Wraps an `AsyncThrowingStream` whose errors are `ProviderError`s (others become `.invalidResponse`).
     public init(_ stream: AsyncThrowingStream<ChatEvent, any Error>) {
-        self.stream = stream
+        self.source = .stream(stream)
     }
 
-    public func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator()) }
+    /// Events pulled by the consumer straight from `reader` (iterate the stream once).
+    init(reader: any ChatEventReader) {
+        self.source = .reader(reader)
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        switch source {
+        case .stream(let stream): Iterator(base: stream.makeAsyncIterator(), reader: nil)
+        case .reader(let reader): Iterator(base: nil, reader: reader)
+        }
+    }
 
     public struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<ChatEvent, any Error>.AsyncIterator
+        var base: AsyncThrowingStream<ChatEvent, any Error>.AsyncIterator?
+        let reader: (any ChatEventReader)?
 
         public mutating func next() async throws(ProviderError) -> ChatEvent? {
+            if let reader { return try await reader.next() }
+            guard var iterator = base else { return nil }
+            defer { base = iterator }
             do {
-                return try await base.next()
+                return try await iterator.next()
             } catch let error as ProviderError {
                 throw error
             } catch is CancellationError {
@@ -176,6 +195,12 @@ public struct ChatStream: AsyncSequence, Sendable {
             }
         }
     }
+}
+
+/// A source of chat events read by the stream's one consumer (the adapters' streamed answers).
+protocol ChatEventReader: AnyObject, Sendable {
+    /// The next event, nil at the end; throws ``ProviderError`` when the call fails.
+    func next() async throws(ProviderError) -> ChatEvent?
 }
 
 /// An embeddings call.

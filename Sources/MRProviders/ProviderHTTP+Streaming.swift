@@ -53,52 +53,20 @@ struct StreamProgress<Decoder: ChatEventDecoder>: Sendable {
 extension ProviderEndpoint {
     /// Reads a streamed (SSE) chat answer: waits for its first event within the first-token limit (so failures
     /// before the answer starts are thrown here, where a router can still fall back), then hands the rest out
-    /// through the returned stream as it arrives.
+    /// through the returned stream as its consumer asks for it.
     ///
     /// The stream ends with `.finish` only when the answer completed; a body that ends without the terminator,
     /// a transport failure, a timeout or an in-stream error end it with a thrown ``ProviderError``. Cancelling the
     /// consumer aborts the transfer.
     func streamChat<Decoder: ChatEventDecoder>(
-        _ response: HTTPClientResponse, decoder: Decoder, timeouts: ChatTimeouts, startedAt: ContinuousClock.Instant
+        _ response: HTTPClientResponse, decoder: Decoder, timeouts: ChatTimeouts
     ) async throws(ProviderError) -> ChatStream {
         let body = response.body
-        let progress = try await firstEvents(
-            body: body, progress: StreamProgress(decoder: decoder), timeouts: timeouts,
-            deadline: startedAt + timeouts.firstToken)
-        let (stream, continuation) = AsyncThrowingStream<ChatEvent, any Error>.makeStream()
-        let endpoint = self
-        let task = Task {
-            var progress = progress
-            var iterator = body.makeAsyncIterator()
-            do throws(ProviderError) {
-                while true {
-                    for event in progress.events { continuation.yield(event) }
-                    progress.events.removeAll(keepingCapacity: true)
-                    if progress.decoder.isComplete { break }
-                    if progress.bodyEnded {
-                        guard progress.decoder.endOfBody(emit: { continuation.yield($0) }) else {
-                            throw endpoint.cutFailure()
-                        }
-                        continuation.finish()
-                        return
-                    }
-                    try await progress.step(&iterator, endpoint: endpoint, timeouts: timeouts)
-                }
-            } catch {
-                continuation.finish(throwing: error)
-                return
-            }
-            continuation.finish()
-            // Read what little follows the terminator so the connection can be reused; failures no longer matter.
-            var drained = 0
-            while !progress.bodyEnded, drained < 64 * 1024, let chunk = try? await iterator.next() {
-                drained += chunk.count
-            }
-        }
-        continuation.onTermination = { termination in
-            if case .cancelled = termination { task.cancel() }
-        }
-        return ChatStream(stream)
+        let progress = try await firstEvents(body: body, progress: StreamProgress(decoder: decoder), timeouts: timeouts)
+        // The consumer reads the body itself: no pump task and no AsyncThrowingStream between the transfer and
+        // the router (each was a task, a wake-up per event and allocations on every routed call).
+        return ChatStream(
+            reader: StreamedChatReader(body: body, progress: progress, endpoint: self, timeouts: timeouts))
     }
 
     /// A body that ended before the answer's terminator.
@@ -106,51 +74,109 @@ extension ProviderEndpoint {
         failure(.error, "stream cut: the response ended before the answer was finished")
     }
 
-    /// Reads until the first event, the end of the body, or a failure, racing the first-token deadline.
+    /// Reads until the first event, the end of the body, or a failure. The first-token deadline is the request's
+    /// `firstEvent` limit, kept by the HTTP client's driver: no timer task and no task group per call (both cost
+    /// wake-ups and allocations on every routed request); the read fails with a timeout when it passes.
     private func firstEvents<Decoder: ChatEventDecoder>(
-        body: HTTPClientResponseBody, progress: StreamProgress<Decoder>, timeouts: ChatTimeouts,
-        deadline: ContinuousClock.Instant
+        body: HTTPClientResponseBody, progress: StreamProgress<Decoder>, timeouts: ChatTimeouts
     ) async throws(ProviderError) -> StreamProgress<Decoder> {
-        let endpoint = self
-        let outcome = await withTaskGroup(of: Result<StreamProgress<Decoder>, ProviderError>?.self) { group in
-            group.addTask {
-                var progress = progress
-                var iterator = body.makeAsyncIterator()
-                do throws(ProviderError) {
-                    while progress.events.isEmpty, !progress.bodyEnded, !progress.decoder.isComplete {
-                        try await progress.step(&iterator, endpoint: endpoint, timeouts: timeouts)
-                    }
-                    return .success(progress)
-                } catch {
-                    return .failure(error)
-                }
+        var progress = progress
+        var iterator = body.makeAsyncIterator()
+        do throws(ProviderError) {
+            while progress.events.isEmpty, !progress.bodyEnded, !progress.decoder.isComplete {
+                try await progress.step(&iterator, endpoint: self, timeouts: timeouts)
             }
-            group.addTask {
-                do {
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                } catch {
-                    return nil  // the reader finished first
-                }
-                return .failure(
-                    endpoint.failure(
-                        .timeout, "first token timeout: no token within \(format(timeouts.firstToken))"))
-            }
-            var outcome: Result<StreamProgress<Decoder>, ProviderError>?
-            while outcome == nil, let next = await group.next() {
-                outcome = next
-            }
-            group.cancelAll()
-            return outcome
+        } catch  where error.kind == .timeout && error.message.hasPrefix("first token timeout") {
+            throw failure(.timeout, "first token timeout: no token within \(format(timeouts.firstToken))")
         }
-        switch outcome {
-        case .success(var progress):
-            if progress.events.isEmpty && progress.bodyEnded && !progress.decoder.isComplete {
-                // Ended before anything was said: complete only if a finish reason came (an empty answer).
-                guard progress.decoder.endOfBody(emit: { progress.events.append($0) }) else { throw cutFailure() }
+        body.markFirstEvent()
+        if progress.events.isEmpty && progress.bodyEnded && !progress.decoder.isComplete {
+            // Ended before anything was said: complete only if a finish reason came (an empty answer).
+            guard progress.decoder.endOfBody(emit: { progress.events.append($0) }) else { throw cutFailure() }
+        }
+        return progress
+    }
+}
+
+/// The rest of a streamed answer, read by the stream's consumer: each `next()` hands out a parsed event or
+/// reads the next chunk of the body.
+///
+/// `@unchecked Sendable`: a ``ChatStream`` has one consumer, which calls `next()` one call at a time (the same
+/// contract as `AsyncThrowingStream`); the state is never touched concurrently.
+final class StreamedChatReader<Decoder: ChatEventDecoder>: ChatEventReader, @unchecked Sendable {
+    private let body: HTTPClientResponseBody
+    private var iterator: HTTPClientResponseBody.AsyncIterator
+    private var progress: StreamProgress<Decoder>
+    private var handedOut = 0
+    private var ended = false
+    private let endpoint: ProviderEndpoint
+    private let timeouts: ChatTimeouts
+
+    init(
+        body: HTTPClientResponseBody, progress: StreamProgress<Decoder>, endpoint: ProviderEndpoint,
+        timeouts: ChatTimeouts
+    ) {
+        self.body = body
+        self.iterator = body.makeAsyncIterator()
+        self.progress = progress
+        self.endpoint = endpoint
+        self.timeouts = timeouts
+    }
+
+    func next() async throws(ProviderError) -> ChatEvent? {
+        while true {
+            if handedOut < progress.events.count {
+                handedOut += 1
+                return progress.events[handedOut - 1]
             }
-            return progress
-        case .failure(let error): throw error
-        case nil: throw .cancelled
+            progress.events.removeAll(keepingCapacity: true)
+            handedOut = 0
+            if ended { return nil }
+            if progress.decoder.isComplete {
+                ended = true
+                drain()
+                return nil
+            }
+            if progress.bodyEnded {
+                // Collected apart: the closure must not touch `progress` while `endOfBody` mutates it (a class
+                // property, so overlapping accesses trap at run time).
+                var tail: [ChatEvent] = []
+                guard progress.decoder.endOfBody(emit: { tail.append($0) }) else {
+                    ended = true
+                    throw endpoint.cutFailure()
+                }
+                progress.events = tail
+                continue
+            }
+            do {
+                try await progress.step(&iterator, endpoint: endpoint, timeouts: timeouts)
+            } catch {
+                ended = true
+                throw error
+            }
+        }
+    }
+
+    /// Reads what little follows the terminator so the connection can be reused: what is already in at once,
+    /// the rest (rare: the body's end came later than the terminator) by a task. Failures no longer matter.
+    private func drain() {
+        var drained = 0
+        reading: while !progress.bodyEnded, drained < 64 * 1024 {
+            switch try? iterator.nextIfReady() {
+            case .chunk(let chunk): drained += chunk.count
+            case .end: progress.bodyEnded = true
+            case .notYet: break reading
+            case nil: return  // the transfer failed: no connection to keep
+            }
+        }
+        guard !progress.bodyEnded, drained < 64 * 1024 else { return }
+        let body = self.body
+        Task {
+            var iterator = body.makeAsyncIterator()
+            var drained = 0
+            while drained < 64 * 1024, let chunk = try? await iterator.next() {
+                drained += chunk.count
+            }
         }
     }
 }

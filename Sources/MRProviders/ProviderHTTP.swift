@@ -237,6 +237,12 @@ extension ChatTimeouts {
         HTTPClientTimeouts(connect: connect, firstByte: firstToken, idle: idle, total: total)
     }
 
+    /// The client's limits for a streamed chat: those of ``streamingClientTimeouts`` plus the first-token limit
+    /// on the first event, which the driver's timers keep (the reader marks the event, see `streamChat`).
+    var chatStreamClientTimeouts: HTTPClientTimeouts {
+        HTTPClientTimeouts(connect: connect, firstByte: firstToken, idle: idle, total: total, firstEvent: firstToken)
+    }
+
     /// The client's limits for a call answered in one piece: the whole answer is the "first token", so it must
     /// be complete within `firstToken` (and `total`).
     var oneShotClientTimeouts: HTTPClientTimeouts {

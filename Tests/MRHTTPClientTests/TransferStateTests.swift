@@ -48,9 +48,26 @@ import Testing
         #expect(state.head?.headers.count == 3)
     }
 
-    @Test func rejectsAMalformedStatusLine() {
+    @Test(arguments: [
+        "HTTP/1.1 abc\r\n", "HTTP/1.1 20\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/1.1 099 X\r\n", "HTTP/1.1\r\n",
+    ])
+    func rejectsAMalformedStatusLine(_ line: String) {
         var state = started(.init())
-        #expect(!headerLine(&state, "HTTP/1.1 abc\r\n"))
+        #expect(!headerLine(&state, line))
+    }
+
+    @Test func readsStatusLinesWithoutReasonAndTrimsFieldWhitespace() throws {
+        var state = started(.init())
+        #expect(headerLine(&state, "HTTP/2  204\r\n"))
+        #expect(headerLine(&state, "\tX-Tabbed\t:\t v \t\r\n"))
+        #expect(headerLine(&state, "X-Empty:\r\n"))
+        #expect(headerLine(&state, "no colon here\r\n"))
+        #expect(headerLine(&state, "\n"))
+        let head = try #require(state.head)
+        #expect(head.status == 204)
+        #expect(head.headers.first("x-tabbed") == "v")
+        #expect(head.headers.first("X-Empty") == "")
+        #expect(head.headers.count == 2)
     }
 
     @Test func pausesPastTheHighWaterMarkAndAsksToResumeOnceDrained() {
@@ -119,6 +136,18 @@ import Testing
         #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
         state = withHead(.init(firstByte: .milliseconds(300)))
         #expect(state.checkDeadlines(at: start + .seconds(10)).expired == nil)
+    }
+
+    @Test func firstEventDeadlineAppliesUntilTheConsumerMarksIt() {
+        var state = withHead(.init(firstEvent: .milliseconds(300)))
+        // The head and body bytes do not end it: only the consumer knows when an event came.
+        #expect(body(&state, count: 5, at: .milliseconds(50)) == .accept)
+        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(300))
+        #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
+        state = withHead(.init(firstEvent: .milliseconds(300)))
+        state.markFirstEvent()
+        let later = state.checkDeadlines(at: start + .seconds(10))
+        #expect(later.expired == nil && later.next == nil)
     }
 
     @Test func idleDeadlineFollowsActivityAndSleepsWhilePaused() {

@@ -3,6 +3,8 @@
 # baseline (the LiteLLM proxy), in one run.
 #
 #   bench/proxy/run.sh [duration-seconds]
+#   BENCH_SKIP_LITELLM=1 bench/proxy/run.sh 5    # quick iterations: no LiteLLM
+#   BENCH_SKIP_CONCURRENT=1 ...                  # nor the 5,000 streams
 #
 # Upstream: nginx returning a fixed chat completion (JSON) and a fixed SSE stream (fixtures.py). Measured
 # with wrk, each against nginx directly, through ModelRouter (release build, an `openai` provider pointing
@@ -85,12 +87,14 @@ wait_for "http://127.0.0.1:$router_port/readyz" "$router_pid" "$work/router.log"
 # --- LiteLLM (the peer baseline) ------------------------------------------------------------------
 litellm_status="not run"
 venv=.build/bench-venv
-if [ ! -x "$venv/bin/litellm" ]; then
+if [ -n "${BENCH_SKIP_LITELLM:-}" ]; then
+  litellm_status="skipped (BENCH_SKIP_LITELLM)"
+elif [ ! -x "$venv/bin/litellm" ]; then
   { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } \
     && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'litellm[proxy]' >"$work/pip.log" 2>&1 \
     || litellm_status="could not be installed: $(tail -1 "$work/pip.log" 2>/dev/null)"
 fi
-if [ -x "$venv/bin/litellm" ]; then
+if [ -z "${BENCH_SKIP_LITELLM:-}" ] && [ -x "$venv/bin/litellm" ]; then
   cat >"$work/litellm.yaml" <<YAML
 model_list:
   - model_name: bench/fixed
@@ -172,6 +176,7 @@ if [ -n "${litellm_pid:-}" ]; then
   l_ttfb=$(ttfb "$litellm" '{"model":"bench/stream","messages":[{"role":"user","content":"Hello"}],"stream":true}' "sk-$key")
 fi
 
+if [ -z "${BENCH_SKIP_CONCURRENT:-}" ]; then
 echo "== 5000 concurrent streaming chats through ModelRouter"
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
 out=$(wrk -t2 -c5000 -d20s --timeout 30s -s "$work/slow.lua" "$router")
@@ -186,6 +191,9 @@ rows = sqlite3.connect(sys.argv[1]).execute(
 print(sum(n for outcome, n in rows if outcome not in ("ok", "CANCELLED")), dict(rows))
 PY
 )
+else
+  rss_before=0 peak_kb=0 c_requests="skipped" c_errors=0 not_ok="-"
+fi
 
 # --- report ---------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
