@@ -5,6 +5,7 @@ import MRMetrics
 import MRProbes
 import MRRouting
 import MRStore
+import MRWeb
 
 /// What the API handlers need: configuration, the store, the catalog, and a logger. Built once by the app.
 public struct APIContext: Sendable {
@@ -45,5 +46,19 @@ public struct APIContext: Sendable {
         self.logger = logger
         self.startedAt = startedAt
         self.catalog = catalog
+    }
+}
+
+extension APIContext {
+    /// The router for one routed request (chat and `/v1`), after the caller's per-key `rpm`: 503
+    /// `NOT_READY` when no router is wired, 429 `RATE_LIMITED` past the key's limit.
+    package func admitRouted(_ request: RouteRequest) throws -> ChatService {
+        guard let chat else {
+            throw APIError(
+                status: 503, errorCode: "NOT_READY", detail: "the router is not available on this server",
+                headers: ["Retry-After": "5"])
+        }
+        try keyLimits.admit(request.principal)
+        return chat
     }
 }

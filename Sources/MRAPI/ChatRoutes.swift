@@ -13,16 +13,8 @@ import MRWeb
 /// error with the SPEC's body (and `Retry-After` when rate limited); after it, an `error` event.
 enum ChatRoutes {
     static func make(_ context: APIContext) -> [Route] {
-        let chat = context.chat
-        let limits = context.keyLimits
         @Sendable func service(_ request: RouteRequest) throws -> ChatService {
-            guard let chat else {
-                throw APIError(
-                    status: 503, errorCode: "NOT_READY", detail: "the router is not available on this server",
-                    headers: ["Retry-After": "5"])
-            }
-            try limits.admit(request.principal)
-            return chat
+            try context.admitRouted(request)
         }
         return [
             Route(

@@ -8,16 +8,8 @@ import MRWeb
 /// `code` (the router renders every `/v1` error that way), so SDKs raise the matching exception class.
 enum OpenAIRoutes {
     static func make(_ context: APIContext) -> [Route] {
-        let chat = context.chat
-        let limits = context.keyLimits
         @Sendable func service(_ request: RouteRequest) throws -> ChatService {
-            guard let chat else {
-                throw APIError(
-                    status: 503, errorCode: "NOT_READY", detail: "the router is not available on this server",
-                    headers: ["Retry-After": "5"])
-            }
-            try limits.admit(request.principal)
-            return chat
+            try context.admitRouted(request)
         }
         return [
             Route(
