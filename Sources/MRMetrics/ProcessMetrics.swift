@@ -106,10 +106,14 @@ struct ProcessMetrics: Sendable {
     static func openFileDescriptors() -> Int? {
         guard let directory = opendir("/proc/self/fd") else { return nil }
         defer { closedir(directory) }
+        // Only the name's first byte is read, in place: a `dirent` from `readdir` is only `d_reclen` bytes
+        // long, so copying the whole struct (`entry.pointee`) can read past the end of glibc's buffer and
+        // fault when that end is a page boundary.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         var count = 0
         while let entry = readdir(directory) {
-            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { name in name.first == UInt8(ascii: ".") }
-            if !isDot { count += 1 }
+            let first = UnsafeRawPointer(entry).load(fromByteOffset: nameOffset, as: UInt8.self)
+            if first != UInt8(ascii: ".") { count += 1 }
         }
         return max(0, count - 1)
     }
