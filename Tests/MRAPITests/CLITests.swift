@@ -27,21 +27,32 @@ import Testing
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let child = try ChildProcess(
+            binary, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a })
+        // stderr is drained on its own thread so a chatty child can never fill one pipe while we read the other.
+        let stderrText = LockedText()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue(label: "cli-test-stderr").async {
+            stderrText.set(ChildProcess.readAll(child.stderr))
+            drained.signal()
+        }
+        let stdout = ChildProcess.readAll(child.stdout)
+        drained.wait()
+        child.wait()
+        return Result(status: child.exitCode ?? -1, stdout: stdout, stderr: stderrText.get())
+    }
+
+    @Test func childProcessesInheritOnlyStandardDescriptors() async throws {
+        // An open socket of ours must not live on in a child: a test waiting for it to close would hang.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        let child = try ChildProcess("/bin/ls", ["/proc/self/fd"], environment: ["PATH": "/usr/bin:/bin"])
+        let listed = ChildProcess.readAll(child.stdout).split(separator: "\n").compactMap { Int($0) }
+        child.wait()
+        #expect(child.exitCode == 0)
+        // 0-2, plus the directory `ls` itself has open.
+        #expect(listed.allSatisfy { $0 <= 3 }, "\(listed)")
+        #expect(listener > 3)
     }
 
     @Test func checkConfigReportsTheLine() async throws {
@@ -82,47 +93,30 @@ import Testing
     @Test func serveShutsDownGracefullyOnSIGTERM() async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [
-            "serve", "--listen", "127.0.0.1:0", "--db", directory + "/serve.db", "--log-level", "warning",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Never hang the suite: a server that does not come up is killed, which ends the read below.
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(30))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        defer { watchdog.cancel() }
-        // The first line names the bound port (read on a thread of its own, like `run`).
-        let line = await withCheckedContinuation { continuation in
-            DispatchQueue(label: "cli-test-serve").async {
-                var line = ""
-                while !line.contains("\n") {
-                    let data = out.fileHandleForReading.availableData
-                    if data.isEmpty { break }
-                    line += String(decoding: data, as: UTF8.self)
-                }
-                continuation.resume(returning: line)
-            }
-        }
-        let port = try #require(
-            line.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let server = try await ServerProcess.start([
+            "serve", "--listen", "127.0.0.1:0", "--db", directory + "/serve.db",
+        ])
+        let port = server.port
         #expect(try await httpRequest(port: port, "GET", "/readyz").status == 200)
         // A stream of work in flight while the signal arrives still ends cleanly.
         let inFlight = Task { try await httpRequest(port: port, "GET", "/readyz") }
-        process.terminate()  // SIGTERM
+        server.child.send(SIGTERM)
         _ = try? await inFlight.value
-        let exited = await eventually(timeout: .seconds(15)) { !process.isRunning }
+        let exited = await eventually(timeout: .seconds(15)) { !server.child.isRunning }
         #expect(exited)
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        #expect(server.child.exitCode == 0)
         // The database was closed cleanly: the WAL is checkpointed away.
         let wal = directory + "/serve.db-wal"
         let walSize = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
         #expect(walSize == 0)
     }
+}
+
+/// Text set by one thread and read by another.
+final class LockedText: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var text = ""
+    func set(_ value: String) { lock.withLock { text = value } }
+    func get() -> String { lock.withLock { text } }
 }

@@ -82,40 +82,28 @@ import Testing
             "HOOK-SECRET-6", "CRED-SECRET-7", "WRONG-SECRET-8",
         ]
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["serve", "--config", config, "--db", directory.file("serve.db"), "--log-level", "trace"]
-        process.environment = [
-            "PATH": "/usr/bin:/bin", "SERVER_SECRET": "SERVER-SECRET-3", "CREDENTIALS_DIRECTORY": credentials,
-        ]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let child = try ChildProcess(
+            CLITests.binary,
+            ["serve", "--config", config, "--db", directory.file("serve.db"), "--log-level", "trace"],
+            environment: [
+                "PATH": "/usr/bin:/bin", "SERVER_SECRET": "SERVER-SECRET-3", "CREDENTIALS_DIRECTORY": credentials,
+            ])
         let watchdog = Task {
             try await Task.sleep(for: .seconds(30))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if child.isRunning { child.send(SIGKILL) }
         }
         defer { watchdog.cancel() }
         // Standard error is drained from the start so a chatty log can never fill the pipe and stall the server.
         let log = Task.detached {
             await withCheckedContinuation { continuation in
                 DispatchQueue(label: "log-test-stderr").async {
-                    let data = err.fileHandleForReading.readDataToEndOfFile()
-                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
+                    continuation.resume(returning: ChildProcess.readAll(child.stderr))
                 }
             }
         }
         let line = await withCheckedContinuation { continuation in
             DispatchQueue(label: "log-test-stdout").async {
-                var line = ""
-                while !line.contains("\n") {
-                    let data = out.fileHandleForReading.availableData
-                    if data.isEmpty { break }
-                    line += String(decoding: data, as: UTF8.self)
-                }
-                continuation.resume(returning: line)
+                continuation.resume(returning: ChildProcess.readLine(child.stdout))
             }
         }
         let port = try #require(
@@ -142,8 +130,8 @@ import Testing
             return providers.map { $0.text.components(separatedBy: "last_error\":\"").count >= 3 } ?? false
         }
         #expect(failedBoth)
-        process.terminate()
-        #expect(await eventually(timeout: .seconds(15)) { !process.isRunning })
+        child.send(SIGTERM)
+        #expect(await eventually(timeout: .seconds(15)) { !child.isRunning })
         let text = await log.value
 
         let lines = text.split(separator: "\n")

@@ -71,37 +71,28 @@ import Testing
 
 /// `modelrouter serve` as a subprocess, its port read from the first line it prints.
 final class ServerProcess: Sendable {
-    let process: Process
+    let child: ChildProcess
     let port: UInt16
 
     /// Starts it on a thread of its own: the blocking read of its first line must not hold a cooperative
     /// thread.
-    static func start(_ arguments: [String]) async throws -> ServerProcess {
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> ServerProcess {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue(label: "server-process").async {
-                continuation.resume(with: Result { try ServerProcess(arguments) })
+                continuation.resume(with: Result { try ServerProcess(arguments, environment: environment) })
             }
         }
     }
 
-    private init(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = arguments + ["--log-level", "warning"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+    private init(_ arguments: [String], environment: [String: String]) throws {
+        let child = try ChildProcess(
+            CLITests.binary, arguments + ["--log-level", "warning"],
+            environment: environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }, captureStderr: false)
+        self.child = child
         // Bounded: a server that never prints is killed, which ends the read.
-        let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let watchdog = DispatchWorkItem { if child.isRunning { child.send(SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
-        var line = ""
-        while !line.contains("\n") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
+        let line = ChildProcess.readLine(child.stdout)
         watchdog.cancel()
         guard
             let port = line.split(separator: ":").last.flatMap({
@@ -113,8 +104,15 @@ final class ServerProcess: Sendable {
 
     /// SIGKILL, then wait until it is gone.
     func kill9() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.send(SIGKILL)
+        child.wait()
+    }
+
+    deinit {
+        if child.isRunning {
+            child.send(SIGKILL)
+            child.wait()
+        }
     }
 }
 

@@ -69,20 +69,14 @@ import Testing
     @Test func serveSendsReadyWatchdogAndStopping() async throws {
         let directory = try TemporaryDirectory()
         let notify = try NotifySocket(directory: directory.path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = [
-            "serve", "--listen", "127.0.0.1:0", "--db", directory.file("serve.db"), "--log-level", "warning",
-        ]
-        process.environment = [
-            "PATH": "/usr/bin:/bin", "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(
+            CLITests.binary,
+            ["serve", "--listen", "127.0.0.1:0", "--db", directory.file("serve.db"), "--log-level", "warning"],
+            environment: ["PATH": "/usr/bin:/bin", "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000"],
+            captureStdout: false, captureStderr: false)
         let watchdog = Task {
             try await Task.sleep(for: .seconds(30))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if child.isRunning { child.send(SIGKILL) }
         }
         defer { watchdog.cancel() }
 
@@ -91,10 +85,10 @@ import Testing
         }
         #expect(running.first == "READY=1", "\(running)")
         #expect(running.filter { $0 == "WATCHDOG=1" }.count >= 3, "\(running)")
-        process.terminate()
+        child.send(SIGTERM)
         let stopping = await notify.collect(timeout: .seconds(15)) { $0.contains("STOPPING=1") }
         #expect(stopping.contains("STOPPING=1"), "\(stopping)")
-        #expect(await eventually(timeout: .seconds(15)) { !process.isRunning })
-        #expect(process.terminationStatus == 0)
+        #expect(await eventually(timeout: .seconds(15)) { !child.isRunning })
+        #expect(child.exitCode == 0)
     }
 }

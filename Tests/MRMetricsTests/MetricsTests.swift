@@ -1,5 +1,6 @@
 import Foundation
 import MRMetrics
+import MRTestSupport
 import Testing
 
 @Suite struct MetricsTests {
@@ -199,19 +200,13 @@ import Testing
     }
 
     static func run(_ executable: String, _ arguments: [String], input: [UInt8]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, report)
+        let directory = try TemporaryDirectory()
+        let path = directory.file("metrics.txt")
+        try Data(input).write(to: URL(fileURLWithPath: path))
+        let child = try ChildProcess(
+            executable, arguments, environment: ["PATH": "/usr/bin:/bin"], captureStderr: false, stdinPath: path)
+        let report = ChildProcess.readAll(child.stdout)
+        child.wait()
+        return (child.exitCode ?? -1, report)
     }
 }
