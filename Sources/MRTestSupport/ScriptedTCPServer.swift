@@ -135,11 +135,32 @@ public final class ScriptedTCPServer: Sendable {
         try await waitUntil(timeout: timeout) { $0.requests.count >= count }
     }
 
-    /// A port on 127.0.0.1 that was just free and has nothing listening: connecting to it is refused.
+    /// A port on 127.0.0.1 with nothing listening: connecting to it is refused.
+    ///
+    /// Port 1 when it refuses (it is privileged and never handed out for port 0, so no test server running in
+    /// parallel can take it over, as it could a just-freed ephemeral port); otherwise a port that was just free.
     public static func closedPort() throws(ScriptedTCPServerError) -> Int {
+        if refusesConnections(port: 1) { return 1 }
         let (fd, port) = try POSIXSocket.bindLoopback()
         close(fd)
         return port
+    }
+
+    /// Whether a TCP connect to 127.0.0.1:`port` is refused at once.
+    static func refusesConnections(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result != 0 && errno == ECONNREFUSED
     }
 }
 

@@ -199,13 +199,13 @@ import Testing
         let notifier = WebhookNotifier(
             config: NotificationsConfig(webhooks: [
                 WebhookConfig(
-                    url: "http://127.0.0.1:\(port)/services/SECRET-PATH?token=SECRET-QUERY",
+                    url: "http://127.0.0.1:\(port)/services/SECRET-PATH?token=SECRET-QUERY", timeout: .seconds(2),
                     headers: [("Authorization", "Bearer SECRET-HEADER")]),
                 WebhookConfig(url: refusing.baseURL + "/SECRET-PATH-2"),
             ]), logger: logger, retryPolicy: WebhookNotifierTests.fastRetries, onOutcome: { outcomes.add($0) })
         notifier.start()
         notifier.submit(change())
-        #expect(await eventually { outcomes.all == [.failed, .failed] })
+        #expect(await eventually(timeout: .seconds(60)) { outcomes.all == [.failed, .failed] })
         await notifier.stop()
         let text = box.lines.withLock { $0.joined(separator: "\n") }
         #expect(text.contains("127.0.0.1"), "\(text)")

@@ -104,8 +104,8 @@ import Testing
     @Test func refusedConnectionIsAnError() async throws {
         let client = HTTPClient()
         defer { client.shutdown() }
-        // A port that was just free: nobody listens.
-        let port = try await FakeProvider.with { $0.port }
+        // Nobody listens there (and no parallel test can take it over).
+        let port = try ScriptedTCPServer.closedPort()
         let adapter = OpenAIAdapter(id: "fake", baseURL: "http://127.0.0.1:\(port)/v1", apiKey: "k", client: client)
         let runner = ProbeRunner(adapters: ["fake": adapter], degradedAfter: .seconds(1))
         let result = await runner.probe(Self.chatTarget, timeout: .seconds(2))
