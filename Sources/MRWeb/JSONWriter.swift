@@ -1,3 +1,5 @@
+import MRCommon
+
 /// Writes JSON straight into bytes: no intermediate objects, no Foundation. Used for errors, SSE
 /// events and other small hot-path bodies; larger documents go through `JSONEncoder`.
 public struct JSONWriter: Sendable {
@@ -15,40 +17,9 @@ public struct JSONWriter: Sendable {
         bytes = writer.bytes
     }
 
-    /// Writes `string` as a JSON string literal.
-    ///
-    /// Runs of bytes that need no escaping (nearly all of them) are copied in one append each.
+    /// Writes `string` as a JSON string literal (`JSONString.append`, shared with the provider bodies).
     public static func appendString(_ string: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                appendEscape(byte, to: &bytes)
-                runStart = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    private static func appendEscape(_ byte: UInt8, to bytes: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
-        case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
-        case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
-        case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
-        case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
-        default:
-            bytes.append(contentsOf: [
-                92, UInt8(ascii: "u"), 48, 48, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)],
-            ])
-        }
+        JSONString.append(string, to: &bytes)
     }
 
     /// Builds the fields of one JSON object.
