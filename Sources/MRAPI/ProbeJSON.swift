@@ -1,5 +1,6 @@
 import MRCatalog
 import MRProbes
+import MRStore
 import MRWeb
 
 #if canImport(FoundationEssentials)
@@ -13,20 +14,43 @@ enum ProbeJSON {
     /// A probe result: `{"model", "provider", "status", "latency_ms", "ttft_ms", "http_status", "error",
     /// "checked_at"}`.
     static func result(_ result: ProbeResult, into object: inout JSONWriter.ObjectWriter) {
-        object.field("model", result.model)
-        object.field("provider", result.provider)
-        object.field("status", result.status.rawValue)
-        object.field("latency_ms", result.latencyMs)
-        object.field("ttft_ms", result.ttftMs)
-        object.field("http_status", result.httpStatus)
-        object.field("error", result.error)
-        object.field("checked_at", time(result.checkedAt))
+        fields(
+            model: result.model, provider: result.provider, status: result.status.rawValue,
+            latencyMs: result.latencyMs, ttftMs: result.ttftMs, httpStatus: result.httpStatus, error: result.error,
+            checkedAt: result.checkedAt, into: &object)
     }
 
     static func result(_ result: ProbeResult) -> [UInt8] {
         var writer = JSONWriter(capacity: 256)
         writer.object { self.result(result, into: &$0) }
         return writer.bytes
+    }
+
+    /// A stored result (a report row), in the same shape.
+    static func result(_ record: ProbeResultRecord) -> [UInt8] {
+        var writer = JSONWriter(capacity: 256)
+        writer.object { object in
+            fields(
+                model: record.model, provider: record.provider, status: record.status, latencyMs: record.latencyMs,
+                ttftMs: record.ttftMs, httpStatus: record.httpStatus, error: record.error,
+                checkedAt: record.checkedAt, into: &object)
+        }
+        return writer.bytes
+    }
+
+    /// The one place the result shape is written, for live results and stored rows alike.
+    private static func fields(
+        model: String, provider: String, status: String, latencyMs: Int?, ttftMs: Int?, httpStatus: Int?,
+        error: String?, checkedAt: Date, into object: inout JSONWriter.ObjectWriter
+    ) {
+        object.field("model", model)
+        object.field("provider", provider)
+        object.field("status", status)
+        object.field("latency_ms", latencyMs)
+        object.field("ttft_ms", ttftMs)
+        object.field("http_status", httpStatus)
+        object.field("error", error)
+        object.field("checked_at", time(checkedAt))
     }
 
     /// SSE `start`: `{"run_id", "total", "workers", "delay_ms", "timeout_ms"}` plus `trigger`,

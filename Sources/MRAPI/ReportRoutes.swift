@@ -76,7 +76,7 @@ package enum ProbeReportJSON {
             object.objectField("summary") { counts in
                 for (status, count) in run.summary.sorted(by: { $0.key < $1.key }) { counts.field(status, count) }
             }
-            if let results { object.rawField("results", json: ProbeRoutes.array(results.map(result))) }
+            if let results { object.rawField("results", json: ProbeRoutes.array(results.map(ProbeJSON.result))) }
         }
         return writer.bytes
     }
@@ -95,21 +95,6 @@ package enum ProbeReportJSON {
                 }
             }
             object.rawField("results", json: ProbeRoutes.array(results.map(ProbeJSON.result)))
-        }
-        return writer.bytes
-    }
-
-    static func result(_ record: ProbeResultRecord) -> [UInt8] {
-        var writer = JSONWriter(capacity: 200)
-        writer.object { object in
-            object.field("model", record.model)
-            object.field("provider", record.provider)
-            object.field("status", record.status)
-            object.field("latency_ms", record.latencyMs)
-            object.field("ttft_ms", record.ttftMs)
-            object.field("http_status", record.httpStatus)
-            object.field("error", record.error)
-            object.field("checked_at", ProbeJSON.time(record.checkedAt))
         }
         return writer.bytes
     }
