@@ -167,12 +167,8 @@ public final class ProbeService: Sendable {
                 counts.withLock { $0[result.status.rawValue, default: 0] += 1 }
                 batch.send(.result(result))
             })
-        let summary = ProbeBatchSummary(
-            runID: runID, summary: counts.withLock { $0 }, duration: began.duration(to: clock.now),
-            outcome: Task.isCancelled ? "cancelled" : "finished", finishedAt: Date())
-        // Not inheriting this task's cancellation: a cancelled run is still written down as cancelled.
-        await Task { [recorder] in await recorder.runFinished(summary) }.value
-        observer?.runFinished(trigger, summary)
+        let summary = await finish(
+            runID: runID, trigger: trigger, counts: counts.withLock { $0 }, duration: began.duration(to: clock.now))
         logger.info(
             "probe run finished",
             metadata: [
@@ -183,6 +179,19 @@ public final class ProbeService: Sendable {
         state.withLock { state in
             if state.current === batch { state.currentTask = nil }
         }
+    }
+
+    /// Ends a run: its summary (`cancelled` when the calling task was), written down and observed.
+    private func finish(runID: Int64, trigger: String, counts: [String: Int], duration: Duration) async
+        -> ProbeBatchSummary
+    {
+        let summary = ProbeBatchSummary(
+            runID: runID, summary: counts, duration: duration,
+            outcome: Task.isCancelled ? "cancelled" : "finished", finishedAt: Date())
+        // Not inheriting this task's cancellation: a cancelled run is still written down as cancelled.
+        await Task { [recorder] in await recorder.runFinished(summary) }.value
+        observer?.runFinished(trigger, summary)
+        return summary
     }
 
     /// A result's effects: the deployment's health, the time series, the observer.
@@ -218,11 +227,7 @@ public final class ProbeService: Sendable {
         let results = collected.withLock { $0 }
         var counts: [String: Int] = [:]
         for result in results { counts[result.status.rawValue, default: 0] += 1 }
-        let summary = ProbeBatchSummary(
-            runID: runID, summary: counts, duration: began.duration(to: clock.now),
-            outcome: Task.isCancelled ? "cancelled" : "finished", finishedAt: Date())
-        await Task { [recorder] in await recorder.runFinished(summary) }.value
-        observer?.runFinished("single", summary)
+        _ = await finish(runID: runID, trigger: "single", counts: counts, duration: began.duration(to: clock.now))
         let order = Dictionary(uniqueKeysWithValues: targets.enumerated().map { ($1.provider, $0) })
         return (runID, results.sorted { (order[$0.provider] ?? 0) < (order[$1.provider] ?? 0) })
     }
