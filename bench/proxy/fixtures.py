@@ -1,13 +1,17 @@
 """Writes bench/proxy's nginx config with the fixed upstream answers embedded (nginx's `return` takes a
 quoted string; real newlines inside it are kept, which SSE needs).
 
-usage: fixtures.py WORKDIR NGINX_PORT
+usage: fixtures.py WORKDIR NGINX_PORT PROXY_PORT
+
+PROXY_PORT is a second nginx server that only proxies to the first (HTTP/1.1 keep-alive to upstream, no
+buffering): the cost of one reverse-proxy hop done by nginx, the floor any proxy's added latency is judged
+against.
 """
 
 import json
 import sys
 
-work, port = sys.argv[1], sys.argv[2]
+work, port, proxy_port = sys.argv[1], sys.argv[2], sys.argv[3]
 MODEL = "bench/fixed"
 WORDS = ["Hello", "!", " How", " can", " I", " help", " you", " today", "?"]
 
@@ -52,6 +56,13 @@ http {{
   keepalive_requests 1000000;
   keepalive_timeout 120s;
   map $http_accept $fixture {{ default json; ~*event-stream sse; }}
+  upstream fixtures {{ server 127.0.0.1:{port}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{proxy_port} backlog=8192;
+    location / {{
+      proxy_pass http://fixtures; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off;
+    }}
+  }}
   server {{
     listen 127.0.0.1:{port} backlog=8192;
     location = /healthz {{ return 200 'ok'; }}

@@ -7,7 +7,8 @@
 #   BENCH_SKIP_CONCURRENT=1 ...                  # nor the 5,000 streams
 #
 # Upstream: nginx returning a fixed chat completion (JSON) and a fixed SSE stream (fixtures.py). Measured
-# with wrk, each against nginx directly, through ModelRouter (release build, an `openai` provider pointing
+# with wrk, each against nginx directly, through nginx's own reverse proxy (the floor for one proxy hop:
+# proxy_pass with upstream keep-alive, no buffering), through ModelRouter (release build, an `openai` provider pointing
 # at nginx) and through LiteLLM (`litellm[proxy]`, one worker, local cost map, telemetry off):
 #   - p50 latency at 1 connection (non-streamed chat) and the latency each proxy adds;
 #   - req/s at 64 connections, as ratios: ModelRouter / direct and ModelRouter / LiteLLM;
@@ -25,6 +26,7 @@ binary="$(scripts/build-release.sh 2>/dev/null)"
 work="$(mktemp -d)"
 mkdir -p "$work/nginx"
 nginx_port=18581
+nginx_proxy_port=18583
 router_port=18580
 litellm_port=18582
 key="bench-admin-key"
@@ -48,7 +50,7 @@ wait_for() {  # url pid log
 }
 
 # --- upstream: nginx ------------------------------------------------------------------------------
-python3 bench/proxy/fixtures.py "$work" "$nginx_port"
+python3 bench/proxy/fixtures.py "$work" "$nginx_port" "$nginx_proxy_port"
 nginx -c "$work/nginx.conf"
 wait_for "http://127.0.0.1:$nginx_port/healthz"
 
@@ -151,6 +153,7 @@ ttfb() {  # url body [key] -> median milliseconds to the first byte over 300 req
 }
 
 direct="http://127.0.0.1:$nginx_port/json/v1/chat/completions"
+nginx_proxy="http://127.0.0.1:$nginx_proxy_port/json/v1/chat/completions"
 router="http://127.0.0.1:$router_port/v1/chat/completions"
 litellm="http://127.0.0.1:$litellm_port/v1/chat/completions"
 
@@ -160,17 +163,20 @@ if [ -n "${litellm_pid:-}" ]; then wrk -t1 -c4 -d2s -s "$work/litellm-chat.lua" 
 
 echo "== 1 connection, non-streamed chat"
 read -r d1_rps d1_p50 d1_err < <(measure 1 "$direct" "$work/chat.lua")
+read -r n1_rps n1_p50 n1_err < <(measure 1 "$nginx_proxy" "$work/chat.lua")
 read -r r1_rps r1_p50 r1_err < <(measure 1 "$router" "$work/chat.lua")
 if [ -n "${litellm_pid:-}" ]; then read -r l1_rps l1_p50 l1_err < <(measure 1 "$litellm" "$work/litellm-chat.lua"); fi
 
 echo "== 64 connections, non-streamed chat"
 read -r d64_rps d64_p50 d64_err < <(measure 64 "$direct" "$work/chat.lua")
+read -r n64_rps n64_p50 n64_err < <(measure 64 "$nginx_proxy" "$work/chat.lua")
 read -r r64_rps r64_p50 r64_err < <(measure 64 "$router" "$work/chat.lua")
 if [ -n "${litellm_pid:-}" ]; then read -r l64_rps l64_p50 l64_err < <(measure 64 "$litellm" "$work/litellm-chat.lua"); fi
 
 echo "== time to first byte, streamed chat (median of 300)"
 stream_body='{"model":"bench/fixed","messages":[{"role":"user","content":"Hello"}],"stream":true}'
 d_ttfb=$(ttfb "http://127.0.0.1:$nginx_port/sse/v1/chat/completions" "$stream_body")
+n_ttfb=$(ttfb "http://127.0.0.1:$nginx_proxy_port/sse/v1/chat/completions" "$stream_body")
 r_ttfb=$(ttfb "$router" "$stream_body")
 if [ -n "${litellm_pid:-}" ]; then
   l_ttfb=$(ttfb "$litellm" '{"model":"bench/stream","messages":[{"role":"user","content":"Hello"}],"stream":true}' "sk-$key")
@@ -199,20 +205,20 @@ fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 echo
-printf '%-28s %12s %12s %12s\n' "" direct ModelRouter LiteLLM
-printf '%-28s %12s %12s %12s\n' "p50 @1 conn (ms)" "$d1_p50" "$r1_p50" "${l1_p50:-n/a}"
-printf '%-28s %12s %12s %12s\n' "  added p50 (ms)" "-" "$(minus "$r1_p50" "$d1_p50")" \
-  "$([ -n "${l1_p50:-}" ] && minus "$l1_p50" "$d1_p50" || echo n/a)"
-printf '%-28s %12.0f %12.0f %12s\n' "req/s @64 conn" "$d64_rps" "$r64_rps" "${l64_rps:-n/a}"
-printf '%-28s %12s %12s %12s\n' "TTFB stream, median (ms)" "$d_ttfb" "$r_ttfb" "${l_ttfb:-n/a}"
-printf '%-28s %12s %12s %12s\n' "  added TTFB (ms)" "-" "$(minus "$r_ttfb" "$d_ttfb")" \
-  "$([ -n "${l_ttfb:-}" ] && minus "$l_ttfb" "$d_ttfb" || echo n/a)"
-printf '%-28s %12s %12s %12s\n' "errors (wrk)" "$((d1_err + d64_err))" "$((r1_err + r64_err))" \
-  "$(( ${l1_err:-0} + ${l64_err:-0} ))"
+printf '%-28s %12s %12s %12s %12s\n' "" direct "nginx proxy" ModelRouter LiteLLM
+printf '%-28s %12s %12s %12s %12s\n' "p50 @1 conn (ms)" "$d1_p50" "$n1_p50" "$r1_p50" "${l1_p50:-n/a}"
+printf '%-28s %12s %12s %12s %12s\n' "  added p50 (ms)" "-" "$(minus "$n1_p50" "$d1_p50")" \
+  "$(minus "$r1_p50" "$d1_p50")" "$([ -n "${l1_p50:-}" ] && minus "$l1_p50" "$d1_p50" || echo n/a)"
+printf '%-28s %12.0f %12.0f %12.0f %12s\n' "req/s @64 conn" "$d64_rps" "$n64_rps" "$r64_rps" "${l64_rps:-n/a}"
+printf '%-28s %12s %12s %12s %12s\n' "TTFB stream, median (ms)" "$d_ttfb" "$n_ttfb" "$r_ttfb" "${l_ttfb:-n/a}"
+printf '%-28s %12s %12s %12s %12s\n' "  added TTFB (ms)" "-" "$(minus "$n_ttfb" "$d_ttfb")" \
+  "$(minus "$r_ttfb" "$d_ttfb")" "$([ -n "${l_ttfb:-}" ] && minus "$l_ttfb" "$d_ttfb" || echo n/a)"
+printf '%-28s %12s %12s %12s %12s\n' "errors (wrk)" "$((d1_err + d64_err))" "$((n1_err + n64_err))" \
+  "$((r1_err + r64_err))" "$(( ${l1_err:-0} + ${l64_err:-0} ))"
 echo
-echo "req/s ModelRouter / direct:  $(ratio "$r64_rps" "$d64_rps")   (target >= 0.25)"
+echo "req/s ModelRouter / direct:  $(ratio "$r64_rps" "$d64_rps")   (target >= 0.25; nginx proxy / direct: $(ratio "$n64_rps" "$d64_rps"))"
 echo "req/s ModelRouter / LiteLLM: $([ -n "${l64_rps:-}" ] && ratio "$r64_rps" "$l64_rps" || echo "n/a")   (target >= 100)"
-echo "added p50 @1 conn: $(minus "$r1_p50" "$d1_p50") ms (target <= 0.05); added TTFB: $(minus "$r_ttfb" "$d_ttfb") ms (target <= 0.2)"
+echo "added p50 @1 conn: $(minus "$r1_p50" "$d1_p50") ms (target <= 0.05; nginx proxy adds $(minus "$n1_p50" "$d1_p50")); added TTFB: $(minus "$r_ttfb" "$d_ttfb") ms (target <= 0.2; nginx proxy adds $(minus "$n_ttfb" "$d_ttfb"))"
 echo "5000 concurrent streams: $c_requests completed in 20 s, wrk errors $c_errors, router answers not ok: $not_ok"
 echo "RSS: $((rss_before / 1024)) MB before, peak $((peak_kb / 1024)) MB (target <= 250)"
 echo "LiteLLM: $litellm_status"
