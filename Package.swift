@@ -37,7 +37,7 @@ let package = Package(
             dependencies: ["CMicroHTTPD", "MRCommon", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "MRHTTPClient",
-            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CCurl", "MRCommon", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MRSQLite", dependencies: ["CSQLite"]),
 
         // MARK: Shared values and the web layer
@@ -115,7 +115,8 @@ let package = Package(
                 "MRProbes", "MRRouting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "MRHTTPServerTests", dependencies: ["MRHTTPServer", "MRTestSupport"]),
+        .testTarget(
+            name: "MRHTTPServerTests", dependencies: ["MRHTTPServer", "MRHTTPClient", "MRCommon", "MRTestSupport"]),
         .testTarget(name: "MRHTTPClientTests", dependencies: ["MRHTTPClient", "MRTestSupport"]),
         .testTarget(name: "MRSQLiteTests", dependencies: ["MRSQLite", "MRTestSupport"]),
         .testTarget(name: "MRConfigTests", dependencies: ["MRConfig", "MRCommon", "MRTestSupport"]),

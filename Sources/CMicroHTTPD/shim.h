@@ -50,6 +50,18 @@ static inline int mr_mhd_daemon_listen_fd(struct MHD_Daemon *daemon) {
     return info ? info->listen_fd : -1;
 }
 
+/// The daemon's epoll descriptor, for an external event loop to wait on (readable when MHD has work).
+static inline int mr_mhd_daemon_epoll_fd(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    return info ? info->epoll_fd : -1;
+}
+
+/// Milliseconds until MHD must run even without I/O (a connection timeout), or -1 when nothing is due.
+static inline long long mr_mhd_timeout_ms(struct MHD_Daemon *daemon) {
+    MHD_UNSIGNED_LONG_LONG timeout = 0;
+    if (MHD_get_timeout(daemon, &timeout) != MHD_YES) return -1;
+    return (long long) timeout;
+}
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

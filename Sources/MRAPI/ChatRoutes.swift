@@ -8,8 +8,8 @@ import MRWeb
 /// `/api/chat`, `/api/chat/stream` and `/api/chat/stream/multi`: chat through the router, JSON in and out or
 /// as server-sent events (`token`… then one `done` or `error`).
 ///
-/// Handlers run deferred (the libmicrohttpd thread never waits): routing and the wait for the first token
-/// happen in a task, then the answer streams with back-pressure. A failure before the first token is an HTTP
+/// Handlers run deferred on the server's event loop, the HTTP client's thread (`.asyncOnLoop`): routing, the
+/// upstream call and the answer happen without a thread hand-off, and the answer streams with back-pressure. A failure before the first token is an HTTP
 /// error with the SPEC's body (and `Retry-After` when rate limited); after it, an `error` event.
 enum ChatRoutes {
     static func make(_ context: APIContext) -> [Route] {
@@ -21,7 +21,7 @@ enum ChatRoutes {
                 "POST", "/api/chat", summary: "Chat through the router, JSON in and out", access: .authenticated,
                 tag: "chat",
                 requestBody: "ChatRequest: model, messages or message, system, temperature, max_tokens, route",
-                handler: .async { request in
+                handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
                     let routed = try body.routed(receivedAt: request.http.receivedAt, principal: request.principal)
@@ -42,7 +42,7 @@ enum ChatRoutes {
                     .init("capability", "chat, code, vision or embedding"),
                     .init("fallbacks", type: "integer", "0 to 10"),
                 ], produces: "text/event-stream",
-                handler: .async { request in
+                handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let routed = try queryRequest(request)
                     return try await stream(chat, routed)
@@ -50,7 +50,7 @@ enum ChatRoutes {
             Route(
                 "POST", "/api/chat/stream/multi", summary: "Multi-turn streaming chat (SSE)", access: .authenticated,
                 tag: "chat", requestBody: "ChatRequest with messages", produces: "text/event-stream",
-                handler: .async { request in
+                handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
                     return try await stream(

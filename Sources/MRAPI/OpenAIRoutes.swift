@@ -16,7 +16,7 @@ enum OpenAIRoutes {
                 "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
                 access: .authenticated, tag: "openai",
                 requestBody: "OpenAI chat completion request (model may be an alias or auto; optional route)",
-                handler: .async { request in
+                handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: false)
                     let routed = try body.routed(receivedAt: request.http.receivedAt, principal: request.principal)
@@ -33,7 +33,7 @@ enum OpenAIRoutes {
             Route(
                 "POST", "/v1/embeddings", summary: "OpenAI-compatible embeddings", access: .authenticated,
                 tag: "openai", requestBody: "OpenAI embeddings request: model, input, encoding_format",
-                handler: .async { request in
+                handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try EmbeddingRequestBody.parse(request.http.body)
                     let (result, trace) = try await chat.embed(

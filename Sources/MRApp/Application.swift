@@ -111,7 +111,7 @@ public final class Application: Sendable {
                 configuration: .init(
                     host: config.server.listen.host, port: config.server.listen.port,
                     maxBodyBytes: config.server.maxBodyBytes),
-                handler: router, logger: logger)
+                handler: router, logger: logger, loop: httpClient.eventLoop)
         } catch {
             readiness.stop()
             await probes.stop()

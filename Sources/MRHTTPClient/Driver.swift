@@ -1,4 +1,5 @@
 import Logging
+import MRCommon
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,16 +12,27 @@ import Synchronization
 ///
 /// Tasks append commands under a lock and wake the thread with `curl_multi_wakeup`; the thread drains the queue
 /// at the top of every loop iteration, so every curl call on the multi handle happens on that one thread.
+///
+/// The thread is also an ``EventLoop``: it runs the jobs of tasks that prefer it as their executor, and other
+/// sources (the HTTP server's daemon) attached to it, so a request proxied through both needs no thread hand-off.
 final class Driver: Sendable {
     enum Command {
         case add(Transfer)
         case abort(Transfer)
         case resume(Transfer)
+        /// A job of a task that prefers this loop as its executor.
+        case job(UnownedJob)
+        case attach(any EventLoopSource)
+        /// Run every source on the next turn.
+        case runSources
+        case detach(any EventLoopSource, CheckedContinuation<Void, Never>)
     }
 
     private struct Queue {
         var commands: [Command] = []
         var shuttingDown = false
+        /// Set by the thread before it sleeps in `curl_multi_poll`: only then does an enqueue need a wake-up.
+        var sleeping = false
     }
 
     let configuration: HTTPClient.Configuration
@@ -28,12 +40,17 @@ final class Driver: Sendable {
     let multi: MultiHandle
     private let queue = Mutex(Queue())
     private let thread = Mutex<ThreadHandle?>(nil)
+    /// The driver thread's id, for `isCurrent`.
+    private let threadID = Atomic<UInt>(0)
 
     init(configuration: HTTPClient.Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.multi = MultiHandle(configuration: configuration)
-        let handle = ThreadHandle.start { [self] in DriverLoop(driver: self).run() }
+        let handle = ThreadHandle.start { [self] in
+            threadID.store(currentThreadID(), ordering: .releasing)
+            DriverLoop(driver: self).run()
+        }
         thread.withLock { $0 = handle }
     }
 
@@ -47,23 +64,38 @@ final class Driver: Sendable {
     func requestResume(_ transfer: Transfer) { _ = enqueue(.resume(transfer)) }
 
     private func enqueue(_ command: Command) -> Bool {
-        let accepted = queue.withLock { queue in
-            guard !queue.shuttingDown else { return false }
+        let (accepted, wake) = queue.withLock { queue -> (Bool, Bool) in
+            guard !queue.shuttingDown else { return (false, false) }
             queue.commands.append(command)
-            return true
+            // The thread drains the queue before it sleeps again: wake it only when it is asleep. Once woken it is
+            // no longer counted as asleep, so a burst of commands costs one wake-up.
+            defer { queue.sleeping = false }
+            return (true, queue.sleeping)
         }
-        guard accepted else { return false }
-        // A wake-up that finds the queue empty (already drained) only costs one extra loop turn.
-        multi.wakeup()
-        return true
+        if wake { multi.wakeup() }
+        return accepted
     }
 
     /// Everything queued so far, and whether the client is shutting down. Driver thread only.
     func drain() -> (commands: [Command], shuttingDown: Bool) {
         queue.withLock { queue in
-            defer { queue.commands.removeAll() }
+            defer { queue.commands.removeAll(keepingCapacity: true) }
             return (queue.commands, queue.shuttingDown)
         }
+    }
+
+    /// Called by the thread before it sleeps: false (do not sleep) when commands arrived meanwhile.
+    func prepareToSleep() -> Bool {
+        queue.withLock { queue in
+            guard queue.commands.isEmpty && !queue.shuttingDown else { return false }
+            queue.sleeping = true
+            return true
+        }
+    }
+
+    /// Called by the thread once it is awake again.
+    func awoke() {
+        queue.withLock { $0.sleeping = false }
     }
 
     /// Stops accepting work, makes the driver abort every transfer with `.shutdown`, and joins the thread.
@@ -76,6 +108,40 @@ final class Driver: Sendable {
         }
         handle?.join()
     }
+}
+
+extension Driver: EventLoop {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        // After shutdown the thread is gone: the job still has to run somewhere.
+        if !enqueue(.job(job)) { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
+    }
+
+    func attach(_ source: any EventLoopSource) {
+        _ = enqueue(.attach(source))
+    }
+
+    func requestRun() {
+        _ = enqueue(.runSources)
+    }
+
+    func detach(_ source: any EventLoopSource) async {
+        await withCheckedContinuation { continuation in
+            // Refused only once the thread is stopping, and then it no longer runs any source.
+            if !enqueue(.detach(source, continuation)) { continuation.resume() }
+        }
+    }
+
+    var isCurrent: Bool { threadID.load(ordering: .acquiring) == currentThreadID() }
+}
+
+/// The calling thread's id as a number.
+func currentThreadID() -> UInt {
+    #if canImport(Glibc)
+        UInt(pthread_self())
+    #else
+        UInt(bitPattern: pthread_self())
+    #endif
 }
 
 /// A joinable POSIX thread running a closure.

@@ -1,5 +1,6 @@
 internal import CCurl
 import Logging
+import MRCommon
 
 /// The driver thread's own state and loop: the multi handle's transfers, the pool of idle easy handles, and the
 /// first-byte and idle timers. Created on and used by the driver thread only.
@@ -19,6 +20,11 @@ final class DriverLoop {
     private let multi: UnsafeMutableRawPointer
     private var active: [ObjectIdentifier: Active] = [:]
     private var idleHandles: [EasyHandle] = []
+    /// Attached event sources and the descriptors `curl_multi_poll` waits on for them, index for index.
+    private var sources: [any EventLoopSource] = []
+    private var sourceDescriptors: [curl_waitfd] = []
+    /// Jobs ran, or a run was requested, since the sources last ran.
+    private var sourcesDue = false
 
     init(driver: Driver) {
         self.driver = driver
@@ -27,17 +33,48 @@ final class DriverLoop {
 
     func run() {
         while true {
-            let (commands, shuttingDown) = driver.drain()
-            for command in commands { handle(command, shuttingDown: shuttingDown) }
-            if shuttingDown {
-                tearDown()
-                return
+            // Jobs may queue more commands (a handler task submitting its transfer): drain until the queue is
+            // empty, a few rounds at most, so curl and the sources are never starved.
+            for _ in 0..<4 {
+                let (commands, shuttingDown) = driver.drain()
+                if commands.isEmpty && !shuttingDown { break }
+                for command in commands { handle(command, shuttingDown: shuttingDown) }
+                if shuttingDown {
+                    tearDown()
+                    return
+                }
+            }
+            // A job, or another thread through `requestRun`, may have resumed a suspended server connection: let
+            // the sources act on it now (libmicrohttpd's own wake-up for a resumed connection never reaches the
+            // daemon's epoll descriptor when it runs on an external loop).
+            if sourcesDue {
+                sourcesDue = false
+                for source in sources { source.run() }
             }
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             readCompletions()
-            let timeout = checkTimers()
-            _ = curl_multi_poll(multi, nil, 0, Int32(timeout), nil)
+            var timeout = checkTimers()
+            for source in sources {
+                if let due = source.timeout() { timeout = min(timeout, max(0, due.roundedUpMilliseconds)) }
+            }
+            // Completions may have resumed tasks that prefer this loop: then there is no sleeping.
+            let mayWait = driver.prepareToSleep()
+            for index in sourceDescriptors.indices { sourceDescriptors[index].revents = 0 }
+            _ = sourceDescriptors.withUnsafeMutableBufferPointer { descriptors in
+                curl_multi_poll(
+                    multi, descriptors.baseAddress, UInt32(descriptors.count), Int32(mayWait ? timeout : 0), nil)
+            }
+            if mayWait { driver.awoke() }
+            runReadySources()
+        }
+    }
+
+    /// Runs each source whose descriptor became readable or whose timeout passed while the loop waited.
+    private func runReadySources() {
+        for (index, source) in sources.enumerated() {
+            let due = source.timeout().map { $0 <= .zero } ?? false
+            if sourceDescriptors[index].revents != 0 || due { source.run() }
         }
     }
 
@@ -53,6 +90,21 @@ final class DriverLoop {
             }
         case .abort(let transfer):
             if let entry = active.removeValue(forKey: ObjectIdentifier(transfer)) { detach(entry) }
+        case .job(let job):
+            job.runSynchronously(on: driver.asUnownedTaskExecutor())
+            sourcesDue = true
+        case .runSources:
+            sourcesDue = true
+        case .attach(let source):
+            guard !shuttingDown else { return }
+            sources.append(source)
+            sourceDescriptors.append(curl_waitfd(fd: source.descriptor, events: Int16(CURL_WAIT_POLLIN), revents: 0))
+        case .detach(let source, let continuation):
+            if let index = sources.firstIndex(where: { $0 === source }) {
+                sources.remove(at: index)
+                sourceDescriptors.remove(at: index)
+            }
+            continuation.resume()
         case .resume(let transfer):
             guard let entry = active[ObjectIdentifier(transfer)], transfer.willResume() else { return }
             // May call the write callback right away with the bytes curl held back.
@@ -171,6 +223,8 @@ final class DriverLoop {
         }
         active.removeAll()
         idleHandles.removeAll()
+        sources.removeAll()
+        sourceDescriptors.removeAll()
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import MRCommon
 
 /// The outbound HTTP client: every provider call, probe and webhook goes through one of these.
 ///
@@ -60,6 +61,11 @@ public final class HTTPClient: Sendable {
     deinit {
         driver.shutdown()
     }
+
+    /// The driver thread as an event loop: an HTTP server can run on it, and tasks that prefer it as their executor
+    /// run their jobs on it, so a request proxied through this client needs no thread hand-off. Jobs arriving after
+    /// ``shutdown()`` run on the global executor.
+    public var eventLoop: any EventLoop { driver }
 
     /// Sends `request` and returns once the status line and headers are in; the body streams afterwards.
     ///

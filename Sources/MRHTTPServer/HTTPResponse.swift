@@ -70,6 +70,18 @@ public struct HTTPBodyWriter: Sendable {
 public enum HTTPHandlerResult: Sendable {
     case response(HTTPResponse)
     case deferred(@Sendable () async -> HTTPResponse)
+    /// Deferred work that runs on the server's ``EventLoop`` (the HTTP client's thread) when it has one, and so
+    /// does the body of a stream it answers with: a proxied request then never changes threads. The work must
+    /// only wait on I/O, never block. Without a loop this is `.deferred`.
+    case deferredOnLoop(@Sendable () async -> HTTPResponse)
+
+    /// The response, running deferred work in the calling task (for callers outside the server, such as tests).
+    public func response() async -> HTTPResponse {
+        switch self {
+        case .response(let response): response
+        case .deferred(let work), .deferredOnLoop(let work): await work()
+        }
+    }
 }
 
 /// The application side of the server.

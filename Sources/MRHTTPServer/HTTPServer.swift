@@ -1,5 +1,6 @@
 internal import CMicroHTTPD
 import Logging
+import MRCommon
 import Synchronization
 
 /// An HTTP/1.1 server over libmicrohttpd: keep-alive, bounded request bodies, handlers that answer at
@@ -14,7 +15,7 @@ public final class HTTPServer: Sendable {
         /// 0 picks a free port; read it back from `port`.
         public var port: UInt16
         public var maxBodyBytes: Int
-        /// libmicrohttpd worker threads (each an epoll loop).
+        /// libmicrohttpd worker threads (each an epoll loop); unused when the server runs on an event loop.
         public var threads: Int
         public var connectionLimit: Int
         /// Idle connections are closed after this; streams keep alive with heartbeats.
@@ -44,8 +45,13 @@ public final class HTTPServer: Sendable {
     public let port: UInt16
 
     /// Binds and starts serving at once.
-    public init(configuration: Configuration, handler: any HTTPHandler, logger: Logger) throws(HTTPServerError) {
-        let core = ServerCore(configuration: configuration, handler: handler, logger: logger)
+    ///
+    /// - Parameter loop: run the daemon on this event loop instead of libmicrohttpd's own threads, together with
+    ///   the `.deferredOnLoop` handlers and their streams. The loop must outlive the server's `shutdown`.
+    public init(
+        configuration: Configuration, handler: any HTTPHandler, logger: Logger, loop: (any EventLoop)? = nil
+    ) throws(HTTPServerError) {
+        let core = ServerCore(configuration: configuration, handler: handler, logger: logger, loop: loop)
         self.core = core
         self.port = try core.start()
     }

@@ -20,6 +20,8 @@ final class RequestContext: @unchecked Sendable {
     var status = 0
     var bytesSent = 0
     var stream: ResponseStream?
+    /// The handler runs on the server's event loop, and so does the producer of its stream.
+    var runsOnLoop = false
     /// The connection while the request runs; cleared when libmicrohttpd reports it complete.
     var connection: OpaquePointer?
     /// A deferred handler's answer: set once (by the handler's task, or by shutdown if that gives up

@@ -1,4 +1,5 @@
 internal import CMicroHTTPD
+import MRCommon
 import Synchronization
 
 /// The bridge between a task producing a streamed body and libmicrohttpd reading it.
@@ -26,9 +27,11 @@ final class ResponseStream: @unchecked Sendable {
 
     private let state = Mutex(State())
     private let connection: OpaquePointer
+    private let resumer: ConnectionResumer
 
-    init(connection: OpaquePointer) {
+    init(connection: OpaquePointer, resumer: ConnectionResumer) {
         self.connection = connection
+        self.resumer = resumer
     }
 
     var isClosed: Bool { state.withLock { $0.closed || $0.finished } }
@@ -60,7 +63,7 @@ final class ResponseStream: @unchecked Sendable {
         }
         switch action {
         case .none: return
-        case .resume: MHD_resume_connection(connection)
+        case .resume: resumer.resume(connection)
         case .wait:
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome = state.withLock { state -> Result<Void, any Error>? in
@@ -84,7 +87,7 @@ final class ResponseStream: @unchecked Sendable {
             defer { state.suspended = false }
             return state.suspended
         }
-        if resume { MHD_resume_connection(connection) }
+        if resume { resumer.resume(connection) }
     }
 
     // MARK: libmicrohttpd side
@@ -149,6 +152,18 @@ final class ResponseStream: @unchecked Sendable {
 
     /// Resumes the connection if suspended; used at shutdown after `close()`.
     func resumeConnection() {
+        resumer.resume(connection)
+    }
+}
+
+/// Resumes suspended connections. On an event loop it also makes the loop run the daemon: libmicrohttpd's own
+/// wake-up for a resumed connection does not reach an external loop.
+struct ConnectionResumer: Sendable {
+    let loop: (any EventLoop)?
+
+    func resume(_ connection: OpaquePointer) {
         MHD_resume_connection(connection)
+        // Jobs on the loop make it run its sources anyway.
+        if let loop, !loop.isCurrent { loop.requestRun() }
     }
 }

@@ -20,16 +20,22 @@ final class ServerCore: @unchecked Sendable {
     let configuration: HTTPServer.Configuration
     let handler: any HTTPHandler
     let logger: Logger
+    /// The loop the daemon runs on, when it does not run its own threads.
+    let loop: (any EventLoop)?
+    private let resumer: ConnectionResumer
+    private var loopSource: DaemonSource?
     private let state = Mutex(State())
     private let requestCounter = Atomic<UInt64>(0)
     private let requestIDPrefix: String
     /// Kept alive for the daemon's lifetime: MHD reads the address when binding.
     private var sockaddrStorage = sockaddr_storage()
 
-    init(configuration: HTTPServer.Configuration, handler: any HTTPHandler, logger: Logger) {
+    init(configuration: HTTPServer.Configuration, handler: any HTTPHandler, logger: Logger, loop: (any EventLoop)?) {
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
+        self.loop = loop
+        self.resumer = ConnectionResumer(loop: loop)
         self.requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
     }
 
@@ -44,9 +50,10 @@ final class ServerCore: @unchecked Sendable {
         guard length > 0 else {
             throw .invalidListenAddress("'\(configuration.host)' is not an IPv4 or IPv6 address")
         }
-        var flags =
-            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
-            | MHD_USE_TURBO.rawValue  // optimistic reads and fewer syscalls with epoll
+        // Epoll, optimistic reads and fewer syscalls (turbo); on MHD's own threads, or on the loop, which waits on
+        // the daemon's epoll descriptor and calls MHD_run when it is readable.
+        var flags = MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_TURBO.rawValue
+        if loop == nil { flags |= MHD_USE_INTERNAL_POLLING_THREAD.rawValue }
         if configuration.host.contains(":") { flags |= MHD_USE_IPv6.rawValue }
         var options: [MHD_OptionItem] = [
             mr_mhd_option_sock_addr(&sockaddrStorage),
@@ -57,7 +64,7 @@ final class ServerCore: @unchecked Sendable {
             mr_mhd_option_uint(.LISTENING_ADDRESS_REUSE, 1),
             mr_mhd_option_notify_completed(requestCompletedCallback, Unmanaged.passUnretained(self).toOpaque()),
         ]
-        if configuration.threads > 1 {
+        if configuration.threads > 1 && loop == nil {
             options.append(mr_mhd_option_uint(.THREAD_POOL_SIZE, UInt32(configuration.threads)))
         }
         options.append(mr_mhd_option_end())
@@ -71,10 +78,24 @@ final class ServerCore: @unchecked Sendable {
             throw .bindFailed("cannot listen on \(configuration.host):\(configuration.port): \(reason)")
         }
         state.withLock { $0.daemon = CHandle(pointer: daemon) }
+        if let loop {
+            let source = DaemonSource(daemon: daemon, descriptor: mr_mhd_daemon_epoll_fd(daemon))
+            loopSource = source
+            loop.attach(source)
+        }
         return mr_mhd_daemon_port(daemon)
     }
 
     func shutdown(gracePeriod: Duration) async {
+        // On a loop, every call into the daemon must come from the loop's thread, between its MHD_run calls.
+        if let loop {
+            await withTaskExecutorPreference(loop) { await shutdownDaemon(gracePeriod: gracePeriod) }
+        } else {
+            await shutdownDaemon(gracePeriod: gracePeriod)
+        }
+    }
+
+    private func shutdownDaemon(gracePeriod: Duration) async {
         let handle = state.withLock { state -> CHandle? in
             if state.shuttingDown { return nil }
             state.shuttingDown = true
@@ -102,13 +123,14 @@ final class ServerCore: @unchecked Sendable {
             } else if let connection = context.connection,
                 context.completeDeferred(with: handler.serverError(.shuttingDown, request: context.request))
             {
-                MHD_resume_connection(connection)
+                resumer.resume(connection)
             }
         }
         let forcedDeadline = ContinuousClock.now + .seconds(1)
         while activeCount > 0, ContinuousClock.now < forcedDeadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
+        if let loop, let loopSource { await loop.detach(loopSource) }
         MHD_stop_daemon(daemon)
         if listenFD >= 0 { close(listenFD) }
         state.withLock {
@@ -188,19 +210,28 @@ final class ServerCore: @unchecked Sendable {
         case .response(let response):
             return queue(response, connection: connection, context: context)
         case .deferred(let work):
-            context.phase = .waiting
-            register(context)
-            // Suspend before the task exists, so its resume can never come first.
-            MHD_suspend_connection(connection)
-            let handle = CHandle(pointer: connection)
-            Task {
-                let response = await work()
-                if context.completeDeferred(with: response) {
-                    MHD_resume_connection(handle.pointer)
-                }
-            }
-            return .YES
+            return suspendForDeferred(work, context: context, connection: connection)
+        case .deferredOnLoop(let work):
+            context.runsOnLoop = loop != nil
+            return suspendForDeferred(work, context: context, connection: connection)
         }
+    }
+
+    private func suspendForDeferred(
+        _ work: @escaping @Sendable () async -> HTTPResponse, context: RequestContext, connection: OpaquePointer
+    ) -> MHD_Result {
+        context.phase = .waiting
+        register(context)
+        // Suspend before the task exists, so its resume can never come first.
+        MHD_suspend_connection(connection)
+        let handle = CHandle(pointer: connection)
+        Task(executorPreference: context.runsOnLoop ? loop : nil) {
+            let response = await work()
+            if context.completeDeferred(with: response) {
+                self.resumer.resume(handle.pointer)
+            }
+        }
+        return .YES
     }
 
     /// How much of an oversized body is read and dropped before the server stops listening to it.
@@ -244,7 +275,7 @@ final class ServerCore: @unchecked Sendable {
                     buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress), .RESPMEM_MUST_COPY)
             }
         case .stream(let body):
-            let stream = ResponseStream(connection: connection)
+            let stream = ResponseStream(connection: connection, resumer: resumer)
             context.stream = stream
             register(context)
             // The block size is a buffer allocated (and zeroed) with every response, though chunked HTTP/1.1
@@ -253,7 +284,7 @@ final class ServerCore: @unchecked Sendable {
             mhdResponse = MHD_create_response_from_callback(
                 UInt64.max, 4 * 1024, streamReaderCallback, Unmanaged.passRetained(stream).toOpaque(),
                 streamFreeCallback)
-            startProducing(body, into: stream)
+            startProducing(body, into: stream, onLoop: context.runsOnLoop)
         }
         guard let mhdResponse else { return .NO }
         for (name, value) in response.headers {
@@ -265,11 +296,12 @@ final class ServerCore: @unchecked Sendable {
         return result
     }
 
-    private func startProducing(_ body: HTTPStreamBody, into stream: ResponseStream) {
+    private func startProducing(_ body: HTTPStreamBody, into stream: ResponseStream, onLoop: Bool) {
         let writer = HTTPBodyWriter(stream: stream)
         let logger = self.logger
+        let executor = onLoop ? loop : nil
         stream.adopt(
-            Task {
+            Task(executorPreference: executor) {
                 do {
                     try await body.produce(writer)
                 } catch {
@@ -281,7 +313,7 @@ final class ServerCore: @unchecked Sendable {
             })
         if let heartbeat = body.heartbeat {
             stream.adopt(
-                Task {
+                Task(executorPreference: executor) {
                     while !Task.isCancelled && !stream.isClosed {
                         let due = stream.lastWrite + heartbeat.interval
                         if ContinuousClock.now >= due {
@@ -337,6 +369,28 @@ final class ServerCore: @unchecked Sendable {
 
     private func unregister(_ context: RequestContext) {
         state.withLock { _ = $0.inFlight.removeValue(forKey: ObjectIdentifier(context)) }
+    }
+}
+
+/// The daemon as an event-loop source: the loop waits on its epoll descriptor and runs it when ready or when a
+/// connection timeout is due.
+private final class DaemonSource: EventLoopSource, @unchecked Sendable {
+    // @unchecked: only the loop's thread calls into the daemon through this.
+    let daemon: OpaquePointer
+    let descriptor: Int32
+
+    init(daemon: OpaquePointer, descriptor: Int32) {
+        self.daemon = daemon
+        self.descriptor = descriptor
+    }
+
+    func timeout() -> Duration? {
+        let milliseconds = mr_mhd_timeout_ms(daemon)
+        return milliseconds < 0 ? nil : .milliseconds(milliseconds)
+    }
+
+    func run() {
+        _ = MHD_run(daemon)
     }
 }
 

@@ -45,7 +45,7 @@ struct FakeProviderHandler: HTTPHandler {
         switch respond(request) {
         case .response(let response):
             return .response(finishing(response))
-        case .deferred(let work):
+        case .deferred(let work), .deferredOnLoop(let work):
             return .deferred { [self] in finishing(await work()) }
         }
     }

@@ -10,6 +10,9 @@ public struct Route: Sendable {
         case sync(@Sendable (RouteRequest) throws -> HTTPResponse)
         /// Runs in a task while the connection is suspended.
         case async(@Sendable (RouteRequest) async throws -> HTTPResponse)
+        /// Like `async`, on the server's event loop (the HTTP client's thread), for handlers that proxy an upstream
+        /// call: received, forwarded and answered without a thread hand-off. Must only wait on I/O, never block.
+        case asyncOnLoop(@Sendable (RouteRequest) async throws -> HTTPResponse)
         /// Declared in the SPEC, not built yet: answers 501 NOT_IMPLEMENTED.
         case notImplemented
     }

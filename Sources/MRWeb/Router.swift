@@ -119,13 +119,21 @@ public struct Router: HTTPHandler {
                 return .response(observed(render(error, request: request, style: style), label, request))
             }
         case .async(let body):
-            return .deferred {
-                do {
-                    return observed(try await body(routeRequest), label, request)
-                } catch {
-                    return observed(render(error, request: request, style: style), label, request)
-                }
-            }
+            return .deferred { await answer(body, routeRequest, label: label, style: style) }
+        case .asyncOnLoop(let body):
+            return .deferredOnLoop { await answer(body, routeRequest, label: label, style: style) }
+        }
+    }
+
+    /// Runs a deferred route handler: its response, or its error rendered, told to the request observer.
+    private func answer(
+        _ body: @Sendable (RouteRequest) async throws -> HTTPResponse, _ request: RouteRequest, label: String,
+        style: ErrorStyle
+    ) async -> HTTPResponse {
+        do {
+            return observed(try await body(request), label, request.http)
+        } catch {
+            return observed(render(error, request: request.http, style: style), label, request.http)
         }
     }
 

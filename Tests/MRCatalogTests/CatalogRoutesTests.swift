@@ -68,11 +68,7 @@ final class RoutesFixture {
         var request = HTTPRequest(method: "GET", path: path)
         request.query = query
         if let key { request.headers.add("X-API-Key", key) }
-        let response: HTTPResponse
-        switch router.handle(request) {
-        case .response(let r): response = r
-        case .deferred(let work): response = await work()
-        }
+        let response = await router.handle(request).response()
         guard case .bytes(let bytes) = response.body,
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return (response.status, [:]) }

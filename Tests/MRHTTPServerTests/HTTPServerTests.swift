@@ -1,4 +1,6 @@
 import Logging
+import MRCommon
+import MRHTTPClient
 import MRHTTPServer
 import MRTestSupport
 import Synchronization
@@ -6,6 +8,8 @@ import Testing
 
 /// A scripted handler: each path is one behaviour under test.
 struct ScriptedHandler: HTTPHandler {
+    /// The loop the server runs on, if any: `/on-loop` reports whether its work ran there.
+    var loop: (any EventLoop)? = nil
     let streamCancelled = TestSignal()
     let deferredStarted = TestSignal()
     let releaseDeferred = TestSignal()
@@ -25,6 +29,20 @@ struct ScriptedHandler: HTTPHandler {
                 deferredStarted.fire()
                 _ = await releaseDeferred.wait(timeout: .seconds(20))
                 return HTTPResponse(status: 201, contentType: "text/plain", bytes: Array("later".utf8))
+            }
+        case "/on-loop":
+            let loop = self.loop
+            return .deferredOnLoop {
+                // A suspension and its resumption stay on the loop too.
+                let before = loop?.isCurrent ?? false
+                try? await Task.sleep(for: .milliseconds(1))
+                let after = loop?.isCurrent ?? false
+                return HTTPResponse(
+                    status: 200, headers: ["Content-Type": "text/plain"],
+                    body: .stream(
+                        HTTPStreamBody { writer in
+                            try await writer.write("\(before) \(after) \(loop?.isCurrent ?? false)")
+                        }))
             }
         case "/stream":
             return .response(
@@ -73,17 +91,31 @@ struct ScriptedHandler: HTTPHandler {
     }
 }
 
-func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTPServer {
+/// Where the server runs: on libmicrohttpd's own threads, or on an HTTP client's event loop (as the application
+/// runs it). Every test runs both ways.
+enum ServerMode: CaseIterable, Sendable {
+    case ownThreads
+    case eventLoop
+
+    /// One client for every loop-mode test: its thread lives as long as the test process.
+    static let client = HTTPClient()
+
+    var loop: (any EventLoop)? { self == .eventLoop ? Self.client.eventLoop : nil }
+}
+
+func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024, mode: ServerMode) throws -> HTTPServer {
     var logger = Logger(label: "test")
     logger.logLevel = .warning
+    var handler = handler
+    handler.loop = mode.loop
     return try HTTPServer(
         configuration: .init(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, threads: 2),
-        handler: handler, logger: logger)
+        handler: handler, logger: logger, loop: mode.loop)
 }
 
 @Suite struct HTTPServerTests {
-    @Test func answersAndKeepsTheConnectionAlive() async throws {
-        let server = try startServer(ScriptedHandler())
+    @Test(arguments: ServerMode.allCases) func answersAndKeepsTheConnectionAlive(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), mode: mode)
         defer { Task { await server.shutdown() } }
         #expect(server.port != 0)
         let connection = try RawHTTPConnection(port: server.port)
@@ -96,8 +128,8 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         }
     }
 
-    @Test func passesQueryHeadersAndBody() async throws {
-        let server = try startServer(ScriptedHandler())
+    @Test(arguments: ServerMode.allCases) func passesQueryHeadersAndBody(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), mode: mode)
         defer { Task { await server.shutdown() } }
         let response = try await httpRequest(
             port: server.port, "POST", "/echo?a=1&b=x%20y", headers: [("X-Custom", "v"), ("X-Request-Id", "abc-1")],
@@ -109,8 +141,8 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(response.header("X-Request-Id") == "abc-1")
     }
 
-    @Test func rejectsBodiesOverTheLimit() async throws {
-        let server = try startServer(ScriptedHandler(), maxBody: 1024)
+    @Test(arguments: ServerMode.allCases) func rejectsBodiesOverTheLimit(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), maxBody: 1024, mode: mode)
         defer { Task { await server.shutdown() } }
         // Declared too large up front.
         let declared = try await httpRequest(
@@ -130,9 +162,9 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(exact.body.count == 1024)
     }
 
-    @Test func deferredHandlersDoNotBlockOtherRequests() async throws {
+    @Test(arguments: ServerMode.allCases) func deferredHandlersDoNotBlockOtherRequests(mode: ServerMode) async throws {
         let handler = ScriptedHandler()
-        let server = try startServer(handler)
+        let server = try startServer(handler, mode: mode)
         defer { Task { await server.shutdown() } }
         let slow = Task { try await httpRequest(port: server.port, "GET", "/deferred") }
         #expect(await handler.deferredStarted.wait())
@@ -146,8 +178,8 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(response.text == "later")
     }
 
-    @Test func streamsABody() async throws {
-        let server = try startServer(ScriptedHandler())
+    @Test(arguments: ServerMode.allCases) func streamsABody(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), mode: mode)
         defer { Task { await server.shutdown() } }
         let response = try await httpRequest(port: server.port, "GET", "/stream")
         #expect(response.status == 200)
@@ -156,9 +188,9 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(lines.last == "line 49")
     }
 
-    @Test func clientDisconnectCancelsTheProducer() async throws {
+    @Test(arguments: ServerMode.allCases) func clientDisconnectCancelsTheProducer(mode: ServerMode) async throws {
         let handler = ScriptedHandler()
-        let server = try startServer(handler)
+        let server = try startServer(handler, mode: mode)
         defer { Task { await server.shutdown() } }
         let connection = try RawHTTPConnection(port: server.port)
         try await connection.send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -170,9 +202,11 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(await eventually { server.activeRequests == 0 })
     }
 
-    @Test func slowClientGetsBackPressureNotUnboundedBuffering() async throws {
+    @Test(arguments: ServerMode.allCases) func slowClientGetsBackPressureNotUnboundedBuffering(mode: ServerMode)
+        async throws
+    {
         let handler = ScriptedHandler()
-        let server = try startServer(handler)
+        let server = try startServer(handler, mode: mode)
         defer { Task { await server.shutdown() } }
         let connection = try RawHTTPConnection(port: server.port)
         try await connection.send("GET /firehose HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -185,8 +219,8 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(response.body.count == 160 * 64 * 1024)
     }
 
-    @Test func survivesGarbageAndHugeHeaders() async throws {
-        let server = try startServer(ScriptedHandler())
+    @Test(arguments: ServerMode.allCases) func survivesGarbageAndHugeHeaders(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), mode: mode)
         defer { Task { await server.shutdown() } }
         let garbage = try RawHTTPConnection(port: server.port)
         try await garbage.send((0..<2000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
@@ -200,9 +234,11 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(try await httpRequest(port: server.port, "GET", "/hello").status == 200)
     }
 
-    @Test func shutdownFinishesInFlightWorkAndStopsAccepting() async throws {
+    @Test(arguments: ServerMode.allCases) func shutdownFinishesInFlightWorkAndStopsAccepting(mode: ServerMode)
+        async throws
+    {
         let handler = ScriptedHandler()
-        let server = try startServer(handler)
+        let server = try startServer(handler, mode: mode)
         let port = server.port
         let slow = Task { try await httpRequest(port: port, "GET", "/deferred") }
         #expect(await handler.deferredStarted.wait())
@@ -216,6 +252,22 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024) throws -> HTTP
         #expect(try await slow.value.status == 201)  // in-flight work completes
         await shutdown.value
         #expect(try await stream.waitForClose())
+    }
+
+    @Test func loopHandlersRunOnTheLoop() async throws {
+        let server = try startServer(ScriptedHandler(), mode: .eventLoop)
+        defer { Task { await server.shutdown() } }
+        let response = try await httpRequest(port: server.port, "GET", "/on-loop")
+        #expect(response.status == 200)
+        #expect(response.text == "true true true")
+    }
+
+    @Test func loopHandlersRunAnywhereWithoutALoop() async throws {
+        let server = try startServer(ScriptedHandler(), mode: .ownThreads)
+        defer { Task { await server.shutdown() } }
+        let response = try await httpRequest(port: server.port, "GET", "/on-loop")
+        #expect(response.status == 200)
+        #expect(response.text == "false false false")
     }
 
     @Test func rejectsInvalidListenAddress() {

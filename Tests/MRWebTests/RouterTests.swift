@@ -57,11 +57,7 @@ func makeRouter(publicCatalog: Bool = false) -> Router {
 func run(_ router: Router, _ method: String, _ path: String, key: String? = nil) async -> (Int, String, HTTPHeaders) {
     var request = HTTPRequest(method: method, path: path)
     if let key { request.headers.add("X-API-Key", key) }
-    let response: HTTPResponse
-    switch router.handle(request) {
-    case .response(let r): response = r
-    case .deferred(let work): response = await work()
-    }
+    let response = await router.handle(request).response()
     guard case .bytes(let bytes) = response.body else { return (response.status, "<stream>", response.headers) }
     return (response.status, String(decoding: bytes, as: UTF8.self), response.headers)
 }
