@@ -1,6 +1,7 @@
 import MRProviders
 import MRRouting
 import MRWeb
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -87,20 +88,32 @@ struct OpenAIChunks: Sendable {
 enum OpenAIWire {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
 
-    /// `chatcmpl-` and 24 random characters (an identifier, not a secret: three draws from the system
-    /// generator, one syscall each, rather than one per character).
+    /// `chatcmpl-` and 24 characters that look random and never repeat within the process: a counter run through
+    /// the SplitMix64 mixer under three per-process random keys. An identifier, not a secret, so no system random
+    /// draws (one syscall each) per answer.
     static func completionID() -> String {
-        var generator = SystemRandomNumberGenerator()
+        let number = completionCounter.wrappingAdd(1, ordering: .relaxed).newValue
         var characters: [UInt8] = Array("chatcmpl-".utf8)
         characters.reserveCapacity(33)
-        for _ in 0..<3 {
-            var bits = generator.next()
+        for key in completionKeys {
+            var bits = mix(number &+ key)
             for _ in 0..<8 {
                 characters.append(alphabet[Int(bits % 62)])
                 bits /= 62
             }
         }
         return String(decoding: characters, as: UTF8.self)
+    }
+
+    private static let completionCounter = Atomic<UInt64>(0)
+    private static let completionKeys = (0..<3).map { _ in UInt64.random(in: .min ... .max) }
+
+    /// SplitMix64's finalizer: a bijection on 64-bit values that scatters neighbouring inputs.
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }

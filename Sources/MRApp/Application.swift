@@ -13,6 +13,10 @@ import MRRouting
 import MRStore
 import MRWeb
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The running service: store, router and HTTP server wired from a `Config`.
 ///
 /// `start` brings everything up (the port is bound when it returns); `shutdown` stops accepting, lets
@@ -61,10 +65,15 @@ public final class Application: Sendable {
         self.store = store
         // A routed stream holds one upstream connection for its whole life: allow as many as the server takes
         // clients (its connection limit), so concurrent streams to one provider never queue behind each other.
+        //
+        // One event loop per core: each runs a share of the upstream transfers and a libmicrohttpd daemon on the
+        // shared port, so a chat request is received, proxied and answered on one thread.
         let httpClient = HTTPClient(
             configuration: .init(
                 maxConnectionsPerHost: 10_000, maxTotalConnections: 10_000, maxIdleConnections: 256,
-                userAgent: "modelrouter/\(ModelRouterVersion.current)"), logger: logger)
+                userAgent: "modelrouter/\(ModelRouterVersion.current)", receiveBufferSize: Self.receiveBufferSize),
+            logger: logger,
+            loops: Self.eventLoopCount)
         self.httpClient = httpClient
         let catalog = CatalogService(
             providers: config.providers,
@@ -111,7 +120,7 @@ public final class Application: Sendable {
                 configuration: .init(
                     host: config.server.listen.host, port: config.server.listen.port,
                     maxBodyBytes: config.server.maxBodyBytes),
-                handler: router, logger: logger, loop: httpClient.eventLoop)
+                handler: router, logger: logger, loops: httpClient.eventLoops)
         } catch {
             readiness.stop()
             await probes.stop()
@@ -126,6 +135,13 @@ public final class Application: Sendable {
         // Probes start once the port is bound: their first run waits for the first discovery round.
         probes.service.start()
     }
+
+    /// curl's receive buffer per transfer: every open stream holds one, and a streamed event is well under 1 KiB
+    /// (5,000 streams hold 15 MB less than at the client's 4 KiB default; a 1 MB body costs ~0.3 ms more).
+    static let receiveBufferSize = 1024
+
+    /// One event loop per online core, at most 8.
+    static var eventLoopCount: Int { min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Graceful stop; idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {

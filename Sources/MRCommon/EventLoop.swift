@@ -10,8 +10,8 @@ public protocol EventLoop: TaskExecutor {
     /// readable or its `timeout()` has passed. Callable from any thread.
     func attach(_ source: any EventLoopSource)
 
-    /// Asks the loop to run its sources on its next turn, from any thread: for work their descriptors do not
-    /// announce (libmicrohttpd's resumed connections). Jobs run on the loop imply it.
+    /// Asks the loop to run its sources on its next turn, from any thread (the loop's own included): for work
+    /// their descriptors do not announce (libmicrohttpd's resumed connections).
     func requestRun()
 
     /// Stops watching `source`; once this returns, the loop never calls its `run()` again.

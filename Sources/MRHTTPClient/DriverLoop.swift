@@ -23,7 +23,7 @@ final class DriverLoop {
     /// Attached event sources and the descriptors `curl_multi_poll` waits on for them, index for index.
     private var sources: [any EventLoopSource] = []
     private var sourceDescriptors: [curl_waitfd] = []
-    /// Jobs ran, or a run was requested, since the sources last ran.
+    /// A run of the sources was requested since they last ran.
     private var sourcesDue = false
 
     init(driver: Driver) {
@@ -44,9 +44,8 @@ final class DriverLoop {
                     return
                 }
             }
-            // A job, or another thread through `requestRun`, may have resumed a suspended server connection: let
-            // the sources act on it now (libmicrohttpd's own wake-up for a resumed connection never reaches the
-            // daemon's epoll descriptor when it runs on an external loop).
+            // A server connection was resumed (`requestRun`): let the sources act on it now (libmicrohttpd's own
+            // wake-up for a resumed connection never reaches the daemon's epoll descriptor on an external loop).
             if sourcesDue {
                 sourcesDue = false
                 for source in sources { source.run() }
@@ -92,7 +91,6 @@ final class DriverLoop {
             if let entry = active.removeValue(forKey: ObjectIdentifier(transfer)) { detach(entry) }
         case .job(let job):
             job.runSynchronously(on: driver.asUnownedTaskExecutor())
-            sourcesDue = true
         case .runSources:
             sourcesDue = true
         case .attach(let source):

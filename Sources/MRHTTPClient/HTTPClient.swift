@@ -1,10 +1,12 @@
 import Logging
 import MRCommon
+import Synchronization
 
 /// The outbound HTTP client: every provider call, probe and webhook goes through one of these.
 ///
-/// One driver thread runs libcurl's multi interface (`curl_multi_poll` / `perform` / `info_read`) for all of the
-/// client's transfers; `execute` hands it a request through a locked queue and suspends until the response head
+/// Driver threads (one by default, one per core for a gateway) each run a libcurl multi handle (`curl_multi_poll` /
+/// `perform` / `info_read`) for their share of the client's transfers: a call made on a driver's thread stays on it,
+/// others are spread round-robin; `execute` hands it a request through a locked queue and suspends until the response head
 /// is in. Connections are kept and reused per host. Call ``shutdown()`` when done (deinit does it too).
 public final class HTTPClient: Sendable {
     /// Connection limits, buffering, and identification.
@@ -49,23 +51,37 @@ public final class HTTPClient: Sendable {
     /// The version this client reports in its default `User-Agent`.
     public static let version = "0.1.0"
 
-    private let driver: Driver
+    private let drivers: [Driver]
+    private let nextDriver = Atomic<Int>(0)
     private let configuration: Configuration
 
-    /// Starts the driver thread.
-    public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "modelrouter.http-client")) {
+    /// Starts the driver threads.
+    ///
+    /// - Parameter loops: how many driver threads; the connection limits of `configuration` apply to each.
+    public init(
+        configuration: Configuration = .init(), logger: Logger = Logger(label: "modelrouter.http-client"),
+        loops: Int = 1
+    ) {
         self.configuration = configuration
-        self.driver = Driver(configuration: configuration, logger: logger)
+        self.drivers = (0..<max(1, loops)).map { _ in Driver(configuration: configuration, logger: logger) }
     }
 
     deinit {
-        driver.shutdown()
+        for driver in drivers { driver.shutdown() }
     }
 
-    /// The driver thread as an event loop: an HTTP server can run on it, and tasks that prefer it as their executor
-    /// run their jobs on it, so a request proxied through this client needs no thread hand-off. Jobs arriving after
-    /// ``shutdown()`` run on the global executor.
-    public var eventLoop: any EventLoop { driver }
+    /// The driver threads as event loops: an HTTP server can run on them, and tasks that prefer one as their
+    /// executor run their jobs on it, so a request proxied through this client needs no thread hand-off. Jobs
+    /// arriving after ``shutdown()`` run on the global executor.
+    public var eventLoops: [any EventLoop] { drivers }
+
+    /// The caller's own driver when it runs on one (its transfer then never leaves the thread), else the next one.
+    private func pickDriver() -> Driver {
+        if drivers.count == 1 { return drivers[0] }
+        if let current = drivers.first(where: \.isCurrent) { return current }
+        let index = nextDriver.wrappingAdd(1, ordering: .relaxed).oldValue
+        return drivers[Int(UInt(bitPattern: index) % UInt(drivers.count))]
+    }
 
     /// Sends `request` and returns once the status line and headers are in; the body streams afterwards.
     ///
@@ -74,7 +90,8 @@ public final class HTTPClient: Sendable {
     /// once ``shutdown()`` was called.
     public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
         try Self.validate(request)
-        let transfer = Transfer(request: request, driver: driver, highWaterMark: configuration.bodyBufferHighWaterMark)
+        let transfer = Transfer(
+            request: request, driver: pickDriver(), highWaterMark: configuration.bodyBufferHighWaterMark)
         let head = try await transfer.run().get()
         let length = head.headers.first("Content-Length").flatMap { Int($0) }
         return HTTPClientResponse(
@@ -83,10 +100,10 @@ public final class HTTPClient: Sendable {
     }
 
     /// Aborts every pending and in-flight transfer (their callers and body consumers get `.shutdown`), then
-    /// joins the driver thread. Idempotent (a call racing the first one may return before the join); later calls
+    /// joins the driver threads. Idempotent (a call racing the first one may return before the join); later calls
     /// to ``execute(_:)`` throw `.shutdown`. Blocks only for the driver's current loop turn.
     public func shutdown() {
-        driver.shutdown()
+        for driver in drivers { driver.shutdown() }
     }
 
     private static func validate(_ request: HTTPClientRequest) throws(HTTPClientError) {

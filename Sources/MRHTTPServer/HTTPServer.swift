@@ -20,13 +20,15 @@ public final class HTTPServer: Sendable {
         public var connectionLimit: Int
         /// Idle connections are closed after this; streams keep alive with heartbeats.
         public var connectionTimeoutSeconds: Int
-        /// Per-connection memory for the request head and buffers; also the largest accepted header block.
+        /// Per-connection memory for the request head and buffers; also bounds the request head (the default,
+        /// 8 KiB, takes heads up to ~7.5 KB, like Node's old 8 KB limit; larger ones get 431). Every open connection
+        /// holds it whole: 5,000 streams cost 40 MB more at 16 KiB.
         public var connectionMemoryLimit: Int
         public var listenBacklog: Int
 
         public init(
             host: String = "127.0.0.1", port: UInt16 = 0, maxBodyBytes: Int = 1_048_576, threads: Int = 2,
-            connectionLimit: Int = 10_000, connectionTimeoutSeconds: Int = 120, connectionMemoryLimit: Int = 16 * 1024,
+            connectionLimit: Int = 10_000, connectionTimeoutSeconds: Int = 120, connectionMemoryLimit: Int = 8 * 1024,
             listenBacklog: Int = 1024
         ) {
             self.host = host
@@ -40,28 +42,46 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    let core: ServerCore
+    /// One per event loop (each a daemon on the shared port), or one running libmicrohttpd's own threads.
+    let cores: [ServerCore]
     /// The bound port (the real one when configured with 0).
     public let port: UInt16
 
     /// Binds and starts serving at once.
     ///
-    /// - Parameter loop: run the daemon on this event loop instead of libmicrohttpd's own threads, together with
-    ///   the `.deferredOnLoop` handlers and their streams. The loop must outlive the server's `shutdown`.
+    /// - Parameter loops: run one daemon on each of these event loops instead of libmicrohttpd's own threads; they
+    ///   share the port (`SO_REUSEPORT`, so the kernel spreads connections), and each runs the `.deferredOnLoop`
+    ///   handlers and their streams of its connections. The loops must outlive the server's `shutdown`.
     public init(
-        configuration: Configuration, handler: any HTTPHandler, logger: Logger, loop: (any EventLoop)? = nil
+        configuration: Configuration, handler: any HTTPHandler, logger: Logger, loops: [any EventLoop] = []
     ) throws(HTTPServerError) {
-        let core = ServerCore(configuration: configuration, handler: handler, logger: logger, loop: loop)
-        self.core = core
-        self.port = try core.start()
+        var cores: [ServerCore] = []
+        var configuration = configuration
+        for loop in loops.isEmpty ? [nil] : loops.map({ Optional($0) }) {
+            let core = ServerCore(configuration: configuration, handler: handler, logger: logger, loop: loop)
+            do {
+                configuration.port = try core.start()
+            } catch {
+                // The daemons already listening stop in the background (on their loops, where their calls belong).
+                for started in cores { Task { await started.shutdown(gracePeriod: .zero) } }
+                throw error
+            }
+            cores.append(core)
+        }
+        self.cores = cores
+        self.port = configuration.port
     }
 
     /// Number of requests being answered or streamed right now.
-    public var activeRequests: Int { core.activeCount }
+    public var activeRequests: Int { cores.reduce(0) { $0 + $1.activeCount } }
 
     /// Stops accepting connections, asks open streams to end, waits up to `gracePeriod` for in-flight
     /// work, then closes whatever is left and stops the daemon. Idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        await core.shutdown(gracePeriod: gracePeriod)
+        await withTaskGroup(of: Void.self) { group in
+            for core in cores {
+                group.addTask { await core.shutdown(gracePeriod: gracePeriod) }
+            }
+        }
     }
 }

@@ -163,7 +163,6 @@ struct ConnectionResumer: Sendable {
 
     func resume(_ connection: OpaquePointer) {
         MHD_resume_connection(connection)
-        // Jobs on the loop make it run its sources anyway.
-        if let loop, !loop.isCurrent { loop.requestRun() }
+        loop?.requestRun()
     }
 }

@@ -8,8 +8,8 @@ import Testing
 
 /// A scripted handler: each path is one behaviour under test.
 struct ScriptedHandler: HTTPHandler {
-    /// The loop the server runs on, if any: `/on-loop` reports whether its work ran there.
-    var loop: (any EventLoop)? = nil
+    /// The loops the server runs on, if any: `/on-loop` reports whether its work ran on one of them.
+    var loops: [any EventLoop] = []
     let streamCancelled = TestSignal()
     let deferredStarted = TestSignal()
     let releaseDeferred = TestSignal()
@@ -31,18 +31,24 @@ struct ScriptedHandler: HTTPHandler {
                 return HTTPResponse(status: 201, contentType: "text/plain", bytes: Array("later".utf8))
             }
         case "/on-loop":
-            let loop = self.loop
+            let loops = self.loops
+            @Sendable func onALoop() -> Bool { loops.contains { $0.isCurrent } }
             return .deferredOnLoop {
                 // A suspension and its resumption stay on the loop too.
-                let before = loop?.isCurrent ?? false
+                let before = onALoop()
                 try? await Task.sleep(for: .milliseconds(1))
-                let after = loop?.isCurrent ?? false
+                let after = onALoop()
                 return HTTPResponse(
                     status: 200, headers: ["Content-Type": "text/plain"],
                     body: .stream(
-                        HTTPStreamBody { writer in
-                            try await writer.write("\(before) \(after) \(loop?.isCurrent ?? false)")
-                        }))
+                        HTTPStreamBody { writer in try await writer.write("\(before) \(after) \(onALoop())") })
+                )
+            }
+        case "/which-loop":
+            let loops = self.loops
+            return .deferredOnLoop {
+                let index = loops.firstIndex { $0.isCurrent }.map(String.init) ?? "none"
+                return HTTPResponse(status: 200, contentType: "text/plain", bytes: Array(index.utf8))
             }
         case "/stream":
             return .response(
@@ -91,26 +97,26 @@ struct ScriptedHandler: HTTPHandler {
     }
 }
 
-/// Where the server runs: on libmicrohttpd's own threads, or on an HTTP client's event loop (as the application
-/// runs it). Every test runs both ways.
+/// Where the server runs: on libmicrohttpd's own threads, or on an HTTP client's event loops (two daemons sharing
+/// the port, as the application runs it). Every test runs both ways.
 enum ServerMode: CaseIterable, Sendable {
     case ownThreads
-    case eventLoop
+    case eventLoops
 
-    /// One client for every loop-mode test: its thread lives as long as the test process.
-    static let client = HTTPClient()
+    /// One client for every loop-mode test: its threads live as long as the test process.
+    static let client = HTTPClient(loops: 2)
 
-    var loop: (any EventLoop)? { self == .eventLoop ? Self.client.eventLoop : nil }
+    var loops: [any EventLoop] { self == .eventLoops ? Self.client.eventLoops : [] }
 }
 
 func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024, mode: ServerMode) throws -> HTTPServer {
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     var handler = handler
-    handler.loop = mode.loop
+    handler.loops = mode.loops
     return try HTTPServer(
         configuration: .init(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, threads: 2),
-        handler: handler, logger: logger, loop: mode.loop)
+        handler: handler, logger: logger, loops: mode.loops)
 }
 
 @Suite struct HTTPServerTests {
@@ -255,11 +261,25 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024, mode: ServerMo
     }
 
     @Test func loopHandlersRunOnTheLoop() async throws {
-        let server = try startServer(ScriptedHandler(), mode: .eventLoop)
+        let server = try startServer(ScriptedHandler(), mode: .eventLoops)
         defer { Task { await server.shutdown() } }
         let response = try await httpRequest(port: server.port, "GET", "/on-loop")
         #expect(response.status == 200)
         #expect(response.text == "true true true")
+    }
+
+    @Test func connectionsSpreadOverTheLoops() async throws {
+        let server = try startServer(ScriptedHandler(), mode: .eventLoops)
+        defer { Task { await server.shutdown() } }
+        // The kernel hashes each connection to one of the two daemons sharing the port: with fresh connections both
+        // end up answering, each on its own loop.
+        var threads = Set<Int>()
+        for _ in 0..<64 where threads.count < 2 {
+            let response = try await httpRequest(port: server.port, "GET", "/which-loop")
+            #expect(response.status == 200)
+            if let index = Int(response.text) { threads.insert(index) }
+        }
+        #expect(threads == [0, 1])
     }
 
     @Test func loopHandlersRunAnywhereWithoutALoop() async throws {
