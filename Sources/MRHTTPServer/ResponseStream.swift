@@ -36,7 +36,7 @@ final class ResponseStream: @unchecked Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed || $0.finished } }
 
-    /// Registers tasks (producer, heartbeat) to cancel when the client goes away.
+    /// Registers tasks (the producer) to cancel when the client goes away.
     func adopt(_ task: Task<Void, Never>) {
         let cancelNow = state.withLock { state -> Bool in
             if state.closed { return true }
@@ -75,6 +75,19 @@ final class ResponseStream: @unchecked Sendable {
                 if let outcome { continuation.resume(with: outcome) }
             }
         }
+    }
+
+    /// Appends a heartbeat unless the stream has ended or still holds unread bytes (then it is not quiet); never
+    /// waits. The write is also how a suspended connection finds its client gone.
+    func sendHeartbeat(_ bytes: [UInt8]) {
+        let resume = state.withLock { state -> Bool in
+            guard !state.closed, !state.finished, state.buffer.count == state.readOffset else { return false }
+            state.buffer.append(contentsOf: bytes)
+            state.lastWrite = .now
+            defer { state.suspended = false }
+            return state.suspended
+        }
+        if resume { resumer.resume(connection) }
     }
 
     /// The time of the last write, for heartbeats.

@@ -23,6 +23,8 @@ final class ServerCore: @unchecked Sendable {
     /// The loop the daemon runs on, when it does not run its own threads.
     let loop: (any EventLoop)?
     private let resumer: ConnectionResumer
+    /// One task sends every stream's heartbeats.
+    private let heartbeats: HeartbeatSweeper
     private var loopSource: DaemonSource?
     private let state = Mutex(State())
     private let requestCounter = Atomic<UInt64>(0)
@@ -36,6 +38,7 @@ final class ServerCore: @unchecked Sendable {
         self.logger = logger
         self.loop = loop
         self.resumer = ConnectionResumer(loop: loop)
+        self.heartbeats = HeartbeatSweeper(executor: loop)
         self.requestIDPrefix = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
     }
 
@@ -108,6 +111,7 @@ final class ServerCore: @unchecked Sendable {
         let listenFD = MHD_quiesce_daemon(daemon)
         if listenFD >= 0 { _ = Glibc.shutdown(listenFD, Int32(SHUT_RDWR)) }
         // 2. Ask streams to end; their producers may still write a last event.
+        heartbeats.stop()
         for context in state.withLock({ Array($0.inFlight.values) }) {
             context.stream?.cancelProducer()
         }
@@ -249,7 +253,10 @@ final class ServerCore: @unchecked Sendable {
         slot.pointee = nil
         let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()
         context.connection = nil
-        context.stream?.close()
+        if let stream = context.stream {
+            heartbeats.remove(stream)
+            stream.close()
+        }
         unregister(context)
         let request = context.request
         let elapsed = ContinuousClock.now - request.receivedAt
@@ -311,19 +318,7 @@ final class ServerCore: @unchecked Sendable {
                 }
                 stream.finish()
             })
-        if let heartbeat = body.heartbeat {
-            stream.adopt(
-                Task(executorPreference: executor) {
-                    while !Task.isCancelled && !stream.isClosed {
-                        let due = stream.lastWrite + heartbeat.interval
-                        if ContinuousClock.now >= due {
-                            do { try await stream.write(heartbeat.bytes) } catch { return }
-                            continue
-                        }
-                        do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
-                    }
-                })
-        }
+        if let heartbeat = body.heartbeat { heartbeats.add(stream, heartbeat: heartbeat) }
     }
 
     // MARK: Request head
