@@ -66,14 +66,14 @@ public final class Application: Sendable {
         // A routed stream holds one upstream connection for its whole life: allow as many as the server takes
         // clients (its connection limit), so concurrent streams to one provider never queue behind each other.
         //
-        // One event loop per core: each runs a share of the upstream transfers and a libmicrohttpd daemon on the
-        // shared port, so a chat request is received, proxied and answered on one thread.
+        // One event loop per core (`server.threads`): each runs a share of the upstream transfers and a
+        // libmicrohttpd daemon on the shared port, so a chat request is received, proxied and answered on one thread.
         let httpClient = HTTPClient(
             configuration: .init(
                 maxConnectionsPerHost: 10_000, maxTotalConnections: 10_000, maxIdleConnections: 256,
                 userAgent: "modelrouter/\(ModelRouterVersion.current)", receiveBufferSize: Self.receiveBufferSize),
             logger: logger,
-            loops: Self.eventLoopCount)
+            loops: Self.eventLoopCount(configured: config.server.threads))
         self.httpClient = httpClient
         let catalog = CatalogService(
             providers: config.providers,
@@ -140,8 +140,10 @@ public final class Application: Sendable {
     /// (5,000 streams hold 15 MB less than at the client's 4 KiB default; a 1 MB body costs ~0.3 ms more).
     static let receiveBufferSize = 1024
 
-    /// One event loop per online core, at most 8.
-    static var eventLoopCount: Int { min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// `server.threads`, or (0) one event loop per online core, at most 8.
+    static func eventLoopCount(configured: Int) -> Int {
+        configured > 0 ? configured : min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     /// Graceful stop; idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {

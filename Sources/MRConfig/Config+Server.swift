@@ -8,6 +8,8 @@ public enum LogFormat: String, Sendable, Hashable, CaseIterable {
 public struct ServerConfig: Sendable, Equatable {
     /// Bounds of ``maxBodyBytes``: 1 KiB to 1 GiB.
     public static let maxBodyBytesRange = 1024...(1 << 30)
+    /// Bounds of ``threads``; 0 is one per online core, at most 8.
+    public static let threadsRange = 0...64
 
     /// Listening address (`127.0.0.1:8080`).
     public var listen: ListenAddress
@@ -19,6 +21,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var metricsToken: String?
     /// How `serve` writes its log (the `--log-format` flag overrides it).
     public var logFormat: LogFormat
+    /// Event-loop threads, each serving its share of the connections and proxying their chats upstream
+    /// (0: one per online core, at most 8).
+    public var threads: Int
 
     /// A server section; every parameter defaults to the SPEC's value.
     public init(
@@ -26,18 +31,20 @@ public struct ServerConfig: Sendable, Equatable {
         maxBodyBytes: Int = 1_048_576,
         publicCatalog: Bool = false,
         metricsToken: String? = nil,
-        logFormat: LogFormat = .text
+        logFormat: LogFormat = .text,
+        threads: Int = 0
     ) {
         self.listen = listen
         self.maxBodyBytes = maxBodyBytes
         self.publicCatalog = publicCatalog
         self.metricsToken = metricsToken
         self.logFormat = logFormat
+        self.threads = threads
     }
 }
 
 extension ServerConfig {
-    static let keys = ["listen", "max_body_bytes", "public_catalog", "metrics_token", "log_format"]
+    static let keys = ["listen", "max_body_bytes", "public_catalog", "metrics_token", "log_format", "threads"]
 
     /// Reads the section over `defaults`: keys absent from the file keep their default.
     init(from node: ConfigNode, defaults: ServerConfig) throws(ConfigError) {
@@ -48,6 +55,7 @@ extension ServerConfig {
         if let value = map["public_catalog"] { publicCatalog = try value.bool() }
         if let value = map["metrics_token"] { metricsToken = try value.optionalString() }
         if let value = map["log_format"] { logFormat = try value.choice(LogFormat.self) }
+        if let value = map["threads"] { threads = try value.int(in: Self.threadsRange) }
     }
 }
 

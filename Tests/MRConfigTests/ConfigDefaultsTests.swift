@@ -102,6 +102,7 @@ struct ConfigDefaultsTests {
               max_body_bytes: 2_000_000
               public_catalog: yes
               metrics_token: scrape-me
+              threads: 3
             storage:
               path: /var/lib/modelrouter/db.sqlite
               retention_days: 90
@@ -149,7 +150,7 @@ struct ConfigDefaultsTests {
             config.server
                 == ServerConfig(
                     listen: ListenAddress(host: "::1", port: 9090), maxBodyBytes: 2_000_000, publicCatalog: true,
-                    metricsToken: "scrape-me"))
+                    metricsToken: "scrape-me", threads: 3))
         #expect(config.storage == StorageConfig(path: "/var/lib/modelrouter/db.sqlite", retentionDays: 90))
         #expect(
             config.auth

@@ -96,6 +96,9 @@ struct ConfigErrorTests {
             "body limit too small", "server:\n  max_body_bytes: 10\n", .outOfRange, "server.max_body_bytes",
             line: 2, "must be between 1024 and 1073741824, got 10"),
         ErrorCase(
+            "too many threads", "server:\n  threads: 65\n", .outOfRange, "server.threads", line: 2,
+            "must be between 0 and 64, got 65"),
+        ErrorCase(
             "too many fallbacks", "routing:\n  max_fallbacks: 11\n", .outOfRange, "routing.max_fallbacks",
             line: 2, "must be between 0 and 10"),
         ErrorCase(
