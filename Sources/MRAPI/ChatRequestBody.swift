@@ -6,7 +6,7 @@ import MRWeb
 
 /// The chat body of `/api/chat`, `/api/chat/stream/multi` and OpenAI's `/v1/chat/completions`, decoded
 /// leniently (unknown fields are ignored, as OpenAI clients send many) and validated strictly.
-struct ChatRequestBody: Decodable {
+struct ChatRequestBody: Decodable, Equatable {
     var model: String?
     var messages: [Message]?
     /// `/api/chat` only: one user turn.
@@ -20,19 +20,24 @@ struct ChatRequestBody: Decodable {
     var route: RouteBody?
     var n: Int?
 
-    struct Message: Decodable {
+    struct Message: Decodable, Equatable {
         var role: String
         var content: Content?
     }
 
     /// A string, or OpenAI's list of content parts of which only `text` parts are supported.
-    struct Content: Decodable {
+    struct Content: Decodable, Equatable {
         var text: String
         var unsupportedPart: String?
 
         struct Part: Decodable {
             var type: String
             var text: String?
+        }
+
+        init(text: String, unsupportedPart: String?) {
+            self.text = text
+            self.unsupportedPart = unsupportedPart
         }
 
         init(from decoder: any Decoder) throws {
@@ -47,12 +52,12 @@ struct ChatRequestBody: Decodable {
         }
     }
 
-    struct StreamOptions: Decodable {
+    struct StreamOptions: Decodable, Equatable {
         var includeUsage: Bool?
         enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
     }
 
-    struct RouteBody: Decodable {
+    struct RouteBody: Decodable, Equatable {
         var strategy: String?
         var capability: String?
         var fallbacks: Int?
@@ -71,7 +76,7 @@ struct ChatRequestBody: Decodable {
 
     /// Decodes and validates `bytes`; `allowMessage` accepts `message` as a single user turn.
     static func parse(_ bytes: [UInt8], allowMessage: Bool) throws -> ChatRequestBody {
-        let body = try JSONCoding.decode(ChatRequestBody.self, from: bytes)
+        let body = try ChatBodyReader.read(bytes) ?? JSONCoding.decode(ChatRequestBody.self, from: bytes)
         try body.validate(allowMessage: allowMessage)
         return body
     }
