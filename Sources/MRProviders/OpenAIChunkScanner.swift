@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A fast path for the one JSON shape read once per streamed token: OpenAI's `chat.completion.chunk`.
 ///
 /// Foundation's `JSONDecoder` costs tens of microseconds per chunk (it builds a map of the whole document,
@@ -124,13 +130,6 @@ struct OpenAIChunkScanner {
         case other
     }
 
-    private static let keys: [(name: [UInt8], key: Key)] = [
-        (Array("choices".utf8), .choices), (Array("usage".utf8), .usage), (Array("error".utf8), .error),
-        (Array("index".utf8), .index), (Array("delta".utf8), .delta), (Array("message".utf8), .message),
-        (Array("content".utf8), .content), (Array("finish_reason".utf8), .finishReason),
-        (Array("prompt_tokens".utf8), .promptTokens), (Array("completion_tokens".utf8), .completionTokens),
-    ]
-
     /// Reads an object key (a string with no escapes, which every key the shape knows is).
     private mutating func key() -> Key? {
         guard peek() == UInt8(ascii: "\"") else { return nil }
@@ -142,9 +141,26 @@ struct OpenAIChunkScanner {
         }
         guard end < bytes.count else { return nil }
         position = end + 1
+        // By length, then the bytes: a key costs a switch and one comparison.
         let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        for entry in Self.keys where entry.name.count == name.count && entry.name.elementsEqual(name) {
-            return entry.key
+        func matches(_ text: StaticString) -> Bool { memcmp(name.baseAddress!, text.utf8Start, name.count) == 0 }
+        switch name.count {
+        case 5:
+            if matches("usage") { return .usage }
+            if matches("index") { return .index }
+            if matches("delta") { return .delta }
+            if matches("error") { return .error }
+        case 7:
+            if matches("choices") { return .choices }
+            if matches("content") { return .content }
+            if matches("message") { return .message }
+        case 13:
+            if matches("finish_reason") { return .finishReason }
+            if matches("prompt_tokens") { return .promptTokens }
+        case 17:
+            if matches("completion_tokens") { return .completionTokens }
+        default:
+            break
         }
         return .other
     }
@@ -258,6 +274,25 @@ struct OpenAIChunkScanner {
         return nil
     }
 
+    /// Skips a string the shape does not read (`id`, `model`, `object`…) without building it: plain ASCII is
+    /// checked in place; anything else is built and dropped, so the same strings are refused as by ``string()``.
+    private mutating func skipString() -> Bool {
+        let start = position
+        position += 1
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return true
+            }
+            if byte < 0x20 { return false }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 { break }
+            position += 1
+        }
+        position = start
+        return string() != nil
+    }
+
     /// The rest of a string that contains escapes (rare: quotes, newlines, non-ASCII sent as `\u`).
     private mutating func escapedString(from start: Int) -> String? {
         var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -327,7 +362,7 @@ struct OpenAIChunkScanner {
         guard let byte = peek() else { return false }
         switch byte {
         case UInt8(ascii: "\""):
-            return string() != nil
+            return skipString()
         case UInt8(ascii: "{"):
             return object { scanner, _ in scanner.skipValue() }
         case UInt8(ascii: "["):

@@ -73,4 +73,15 @@ import Testing
         bytes += Array(#""}}]}"#.utf8)
         #expect(OpenAIChunkScanner.scan(bytes) == nil)
     }
+
+    @Test func skippedStringsAreCheckedAsStrictlyAsReadOnes() {
+        // Invalid UTF-8, a raw control character or a bad escape in a field the scanner skips still declines.
+        for bad in [[0xFF], [0x0A], Array(#"\q"#.utf8), [0xC3]] as [[UInt8]] {
+            let bytes = Array(#"{"id":"a"#.utf8) + bad + Array(#"b","choices":[{"delta":{"content":"x"}}]}"#.utf8)
+            #expect(OpenAIChunkScanner.scan(bytes) == nil)
+        }
+        // Valid non-ASCII and escapes in skipped fields are fine.
+        let fine = #"{"id":"é\n\u00e9","model":"m/✓","choices":[{"delta":{"content":"x"}}]}"#
+        #expect(OpenAIChunkScanner.scan(Array(fine.utf8)) == OpenAIChunkScanner.Chunk(texts: ["x"]))
+    }
 }
