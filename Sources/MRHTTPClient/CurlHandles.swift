@@ -85,7 +85,9 @@ final class EasyHandle {
         try set(CURLOPT_URL, string: request.url)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_TCP_KEEPALIVE, 1)
-        try set(CURLOPT_BUFFERSIZE, min(512 * 1024, max(1024, configuration.receiveBufferSize)))
+        try set(
+            CURLOPT_BUFFERSIZE, min(512 * 1024, max(1024, request.receiveBufferSize ?? configuration.receiveBufferSize))
+        )
         try set(CURLOPT_CONNECTTIMEOUT_MS, max(1, request.timeouts.connect.roundedUpMilliseconds))
         if let total = request.timeouts.total {
             try set(CURLOPT_TIMEOUT_MS, max(1, total.roundedUpMilliseconds))

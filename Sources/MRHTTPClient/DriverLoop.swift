@@ -23,6 +23,8 @@ final class DriverLoop {
     /// Attached event sources and the descriptors `curl_multi_poll` waits on for them, index for index.
     private var sources: [any EventLoopSource] = []
     private var sourceDescriptors: [curl_waitfd] = []
+    /// Whether the previous turn polled the descriptors (a turn with jobs waiting may skip it).
+    private var polledLastTurn = true
     /// A run of the sources was requested since they last ran.
     private var sourcesDue = false
 
@@ -57,8 +59,14 @@ final class DriverLoop {
             for source in sources {
                 if let due = source.timeout() { timeout = min(timeout, max(0, due.roundedUpMilliseconds)) }
             }
-            // Completions may have resumed tasks that prefer this loop: then there is no sleeping.
+            // Completions may have resumed tasks that prefer this loop: then there is no sleeping, and the jobs
+            // go first; the descriptors are still polled at least every other turn, so none is starved.
             let mayWait = driver.prepareToSleep()
+            if !mayWait && polledLastTurn {
+                polledLastTurn = false
+                continue
+            }
+            polledLastTurn = true
             for index in sourceDescriptors.indices { sourceDescriptors[index].revents = 0 }
             _ = sourceDescriptors.withUnsafeMutableBufferPointer { descriptors in
                 curl_multi_poll(

@@ -10,6 +10,8 @@ public struct HTTPClientRequest: Sendable {
     public var body: [UInt8]?
     /// Limits for this exchange.
     public var timeouts: HTTPClientTimeouts
+    /// libcurl's receive buffer for this exchange, overriding the client's `receiveBufferSize` (1 KiB to 512 KiB).
+    public var receiveBufferSize: Int?
 
     /// A request with the given parts; every part but the URL has a default.
     public init(

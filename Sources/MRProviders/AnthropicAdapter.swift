@@ -98,9 +98,7 @@ public struct AnthropicAdapter: ProviderAdapter {
             throw endpoint.failure(.error, "cannot encode the request: \(error)")
         }
         let timeouts = request.timeouts
-        let httpRequest = endpoint.jsonRequest(
-            "messages", headers: headers + (request.stream ? [("Accept", "text/event-stream")] : []), body: encoded,
-            timeouts: request.stream ? timeouts.chatStreamClientTimeouts : timeouts.oneShotClientTimeouts)
+        let httpRequest = endpoint.chatRequest("messages", headers: headers, body: encoded, for: request)
         let decoder = AnthropicStreamDecoder(endpoint: endpoint)
         if request.stream {
             let response = try await endpoint.open(httpRequest, timeouts: timeouts)

@@ -70,10 +70,8 @@ public struct OpenAIAdapter: ProviderAdapter {
             model: request.model, messages: messages, temperature: request.temperature, maxTokens: request.maxTokens,
             stream: request.stream, streamOptions: request.stream ? .init(includeUsage: true) : nil)
         let timeouts = request.timeouts
-        let httpRequest = endpoint.jsonRequest(
-            "chat/completions", headers: authHeaders + (request.stream ? [("Accept", "text/event-stream")] : []),
-            body: try chatBytes(body),
-            timeouts: request.stream ? timeouts.chatStreamClientTimeouts : timeouts.oneShotClientTimeouts)
+        let httpRequest = endpoint.chatRequest(
+            "chat/completions", headers: authHeaders, body: try chatBytes(body), for: request)
 
         if request.stream {
             let response = try await endpoint.open(httpRequest, timeouts: timeouts)

@@ -107,6 +107,9 @@ public struct ChatRequest: Sendable, Hashable {
     public var stream: Bool
     public var timeouts: ChatTimeouts
     public var priority: CallPriority
+    /// The caller reads the whole answer before using it (a client that did not stream): the transfer is short-lived
+    /// and may use a larger receive buffer.
+    public var wholeAnswer = false
 
     public init(
         model: String, messages: [ChatMessage], system: String? = nil, temperature: Double? = nil,

@@ -92,6 +92,23 @@ struct ProviderEndpoint: Sendable {
         return HTTPClientRequest(url: url(path), method: method, headers: all, body: body, timeouts: timeouts)
     }
 
+    /// The request of a chat call: streamed or not as `request` asks, with its timeouts, and a larger receive buffer
+    /// when the caller reads the whole answer before using it (fewer reads and polls; such a transfer is short-lived,
+    /// unlike a stream whose buffer is held as long as the client listens).
+    func chatRequest(_ path: String, headers: [(String, String)], body: [UInt8], for request: ChatRequest)
+        -> HTTPClientRequest
+    {
+        var httpRequest = jsonRequest(
+            path, headers: headers + (request.stream ? [("Accept", "text/event-stream")] : []), body: body,
+            timeouts: request.stream
+                ? request.timeouts.chatStreamClientTimeouts : request.timeouts.oneShotClientTimeouts)
+        if request.wholeAnswer { httpRequest.receiveBufferSize = Self.wholeAnswerReceiveBuffer }
+        return httpRequest
+    }
+
+    /// The receive buffer of a transfer whose answer is read whole.
+    static let wholeAnswerReceiveBuffer = 16 * 1024
+
     // MARK: Classification
 
     /// A transport failure or one of our timeouts.

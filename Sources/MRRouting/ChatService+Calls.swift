@@ -28,7 +28,8 @@ extension ChatService {
     /// Routes a chat whose client wants the whole answer at once. Nothing reaches the client before the
     /// answer is complete, so a failure anywhere in it (a cut, a stall) still falls back.
     package func complete(_ request: RoutedChatRequest) async throws(RoutingError) -> ChatCompletion {
-        let upstream = upstreamRequest(request)
+        var upstream = upstreamRequest(request)
+        upstream.wholeAnswer = true
         let done = try await run(
             model: request.model, endpoint: .chat, route: request.route, receivedAt: request.receivedAt,
             usage: request.usage
