@@ -1,3 +1,5 @@
+import MRCommon
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -15,7 +17,7 @@
 /// It answers nil for anything it does not fully understand (an `error` object, a type other than the
 /// expected one in a field it reads, invalid JSON or UTF-8): the caller then falls back to `JSONDecoder`, so
 /// the result is never less strict or different from the slow path's, only faster.
-struct OpenAIChunkScanner {
+enum OpenAIChunkScanner {
     /// What one chunk says.
     struct Chunk: Equatable {
         /// Texts of the choices with index 0 (normally one), in order; empty texts included.
@@ -25,28 +27,20 @@ struct OpenAIChunkScanner {
         var usage: Usage?
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
     /// The chunk's fields, or nil when the slow path must decide.
     static func scan(_ data: [UInt8]) -> Chunk? {
         data.withUnsafeBufferPointer { buffer in
-            var scanner = OpenAIChunkScanner(buffer)
-            guard let chunk = scanner.chunk() else { return nil }
-            scanner.skipWhitespace()
-            return scanner.position == buffer.count ? chunk : nil
+            var scanner = JSONScanner(buffer)
+            guard let chunk = scanner.openAIChunk(), scanner.isAtEnd() else { return nil }
+            return chunk
         }
     }
+}
 
-    // MARK: The shape
-
-    private mutating func chunk() -> Chunk? {
-        var chunk = Chunk()
-        let complete = object { scanner, key in
+extension JSONScanner {
+    fileprivate mutating func openAIChunk() -> OpenAIChunkScanner.Chunk? {
+        var chunk = OpenAIChunkScanner.Chunk()
+        let complete = object(key: { $0.chunkKey() }) { scanner, key in
             switch key {
             case .choices:
                 if scanner.null() { return true }
@@ -65,12 +59,12 @@ struct OpenAIChunkScanner {
         return complete ? chunk : nil
     }
 
-    private mutating func choice(into chunk: inout Chunk) -> Bool {
+    fileprivate mutating func choice(into chunk: inout OpenAIChunkScanner.Chunk) -> Bool {
         var index = 0
         var deltaText: String?
         var messageText: String?
         var finish: String?
-        let complete = object { scanner, key in
+        let complete = object(key: { $0.chunkKey() }) { scanner, key in
             switch key {
             case .index:
                 if scanner.null() { return true }
@@ -80,7 +74,7 @@ struct OpenAIChunkScanner {
             case .delta, .message:
                 if scanner.null() { return true }
                 let isDelta = key == .delta
-                return scanner.object { scanner, inner in
+                return scanner.object(key: { $0.chunkKey() }) { scanner, inner in
                     guard inner == .content else { return scanner.skipValue() }
                     if scanner.null() { return true }
                     guard let value = scanner.string() else { return false }
@@ -105,10 +99,10 @@ struct OpenAIChunkScanner {
         return true
     }
 
-    private mutating func usage() -> Usage? {
+    fileprivate mutating func usage() -> Usage? {
         var prompt: Int?
         var completion: Int?
-        let complete = object { scanner, key in
+        let complete = object(key: { $0.chunkKey() }) { scanner, key in
             switch key {
             case .promptTokens, .completionTokens:
                 if scanner.null() { return true }
@@ -122,27 +116,17 @@ struct OpenAIChunkScanner {
         return complete ? Usage(promptTokens: prompt ?? 0, completionTokens: completion ?? 0) : nil
     }
 
-    // MARK: Keys
-
     /// The keys the shape reads; everything else is `other` and skipped.
-    private enum Key {
+    fileprivate enum ChunkKey {
         case choices, usage, error, index, delta, message, content, finishReason, promptTokens, completionTokens
         case other
     }
 
     /// Reads an object key (a string with no escapes, which every key the shape knows is).
-    private mutating func key() -> Key? {
-        guard peek() == UInt8(ascii: "\"") else { return nil }
-        let start = position + 1
-        var end = start
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-            if bytes[end] == UInt8(ascii: "\\") { return nil }  // escaped keys: let the slow path judge
-            end += 1
-        }
-        guard end < bytes.count else { return nil }
-        position = end + 1
+    fileprivate mutating func chunkKey() -> ChunkKey? {
+        // Escaped keys (never one the shape knows) give up: the slow path judges.
+        guard let name = plainStringBytes() else { return nil }
         // By length, then the bytes: a key costs a switch and one comparison.
-        let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
         func matches(_ text: StaticString) -> Bool { memcmp(name.baseAddress!, text.utf8Start, name.count) == 0 }
         switch name.count {
         case 5:
@@ -163,273 +147,5 @@ struct OpenAIChunkScanner {
             break
         }
         return .other
-    }
-
-    // MARK: JSON
-
-    /// Walks an object, handing each key's value to `field` (which must consume it).
-    private mutating func object(_ field: (inout OpenAIChunkScanner, Key) -> Bool) -> Bool {
-        skipWhitespace()
-        guard peek() == UInt8(ascii: "{") else { return false }
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            position += 1
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard let key = key() else { return false }
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { return false }
-            position += 1
-            skipWhitespace()
-            guard field(&self, key) else { return false }
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"):
-                position += 1
-                return true
-            default: return false
-            }
-        }
-    }
-
-    private mutating func array(_ element: (inout OpenAIChunkScanner) -> Bool) -> Bool {
-        skipWhitespace()
-        guard peek() == UInt8(ascii: "[") else { return false }
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            position += 1
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard element(&self) else { return false }
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "]"):
-                position += 1
-                return true
-            default: return false
-            }
-        }
-    }
-
-    /// Consumes `null` if it is next.
-    private mutating func null() -> Bool {
-        skipWhitespace()
-        guard position + 4 <= bytes.count, bytes[position] == UInt8(ascii: "n"),
-            bytes[position + 1] == UInt8(ascii: "u"),
-            bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l")
-        else { return false }
-        position += 4
-        return true
-    }
-
-    /// A JSON integer that fits an `Int` (a fraction or exponent is left to the slow path).
-    private mutating func integer() -> Int? {
-        skipWhitespace()
-        var negative = false
-        if peek() == UInt8(ascii: "-") {
-            negative = true
-            position += 1
-        }
-        let start = position
-        var value = 0
-        while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            position += 1
-        }
-        guard position > start else { return nil }
-        if let byte = peek(), byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-            return nil
-        }
-        return negative ? -value : value
-    }
-
-    /// A JSON string, unescaped; nil on invalid escapes, raw control characters or invalid UTF-8.
-    private mutating func string() -> String? {
-        skipWhitespace()
-        guard peek() == UInt8(ascii: "\"") else { return nil }
-        position += 1
-        let start = position
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                position += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
-            if byte < 0x20 { return nil }
-            position += 1
-        }
-        return nil
-    }
-
-    /// Skips a string the shape does not read (`id`, `model`, `object`…) without building it: plain ASCII is
-    /// checked in place; anything else is built and dropped, so the same strings are refused as by ``string()``.
-    private mutating func skipString() -> Bool {
-        let start = position
-        position += 1
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                position += 1
-                return true
-            }
-            if byte < 0x20 { return false }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 { break }
-            position += 1
-        }
-        position = start
-        return string() != nil
-    }
-
-    /// The rest of a string that contains escapes (rare: quotes, newlines, non-ASCII sent as `\u`).
-    private mutating func escapedString(from start: Int) -> String? {
-        var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
-        while position < bytes.count {
-            let byte = bytes[position]
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                return String(validating: utf8, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                guard let escape = peek() else { return nil }
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var scalar = hex4() else { return nil }
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        // A high surrogate must be followed by `\u` and a low one.
-                        guard peek() == UInt8(ascii: "\\"), position + 1 < bytes.count,
-                            bytes[position + 1] == UInt8(ascii: "u")
-                        else { return nil }
-                        position += 2
-                        guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
-                        return nil
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                    utf8.append(contentsOf: UTF8.encode(unicode)!)
-                default:
-                    return nil
-                }
-            default:
-                if byte < 0x20 { return nil }
-                utf8.append(byte)
-            }
-        }
-        return nil
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard position + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-            position += 1
-        }
-        return value
-    }
-
-    /// Skips any JSON value (validating its structure, not building it).
-    private mutating func skipValue() -> Bool {
-        skipWhitespace()
-        guard let byte = peek() else { return false }
-        switch byte {
-        case UInt8(ascii: "\""):
-            return skipString()
-        case UInt8(ascii: "{"):
-            return object { scanner, _ in scanner.skipValue() }
-        case UInt8(ascii: "["):
-            return array { scanner in scanner.skipValue() }
-        case UInt8(ascii: "t"): return literal("true")
-        case UInt8(ascii: "f"): return literal("false")
-        case UInt8(ascii: "n"): return null()
-        default:
-            return number()
-        }
-    }
-
-    private mutating func literal(_ text: StaticString) -> Bool {
-        let count = text.utf8CodeUnitCount
-        guard position + count <= bytes.count else { return false }
-        let matches = text.withUTF8Buffer {
-            $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[position..<position + count]))
-        }
-        if matches { position += count }
-        return matches
-    }
-
-    /// A JSON number of any form.
-    private mutating func number() -> Bool {
-        let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
-        var digits = 0
-        while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-            position += 1
-            digits += 1
-        }
-        guard digits > 0 else {
-            position = start
-            return false
-        }
-        if peek() == UInt8(ascii: ".") {
-            position += 1
-            var fraction = 0
-            while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                position += 1
-                fraction += 1
-            }
-            guard fraction > 0 else { return false }
-        }
-        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-            position += 1
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { position += 1 }
-            var exponent = 0
-            while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-                position += 1
-                exponent += 1
-            }
-            guard exponent > 0 else { return false }
-        }
-        return true
-    }
-
-    private func peek() -> UInt8? {
-        position < bytes.count ? bytes[position] : nil
-    }
-
-    private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
-            }
-        }
     }
 }

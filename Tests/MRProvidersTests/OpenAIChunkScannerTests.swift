@@ -84,4 +84,11 @@ import Testing
         let fine = #"{"id":"é\n\u00e9","model":"m/✓","choices":[{"delta":{"content":"x"}}]}"#
         #expect(OpenAIChunkScanner.scan(Array(fine.utf8)) == OpenAIChunkScanner.Chunk(texts: ["x"]))
     }
+
+    @Test func hostileNestingIsDeclinedWithoutRecursingForever() {
+        // An upstream could send 100,000 nested arrays in a field the scanner skips: it stops at 64 levels.
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let json = #"{"x":\#(deep),"choices":[{"delta":{"content":"x"}}]}"#
+        #expect(OpenAIChunkScanner.scan(Array(json.utf8)) == nil)
+    }
 }
