@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "MRHTTPClientTests", dependencies: ["MRHTTPClient", "MRTestSupport"]),
         .testTarget(name: "MRSQLiteTests", dependencies: ["MRSQLite", "MRTestSupport"]),
         .testTarget(name: "MRConfigTests", dependencies: ["MRConfig", "MRCommon", "MRTestSupport"]),
-        .testTarget(name: "MRStoreTests", dependencies: ["MRStore", "MRTestSupport"]),
+        .testTarget(name: "MRStoreTests", dependencies: ["MRStore", "MRCommon", "MRTestSupport"]),
         .testTarget(name: "MRWebTests", dependencies: ["MRWeb", "MRHTTPServer", "MRTestSupport"]),
         .testTarget(name: "MRProvidersTests", dependencies: ["MRProviders", "MRTestSupport"]),
         .testTarget(
@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "MRAPITests",
             dependencies: [
-                "MRApp", "MRAPI", "MRStore", "MRConfig", "MRTestSupport",
+                "MRApp", "MRAPI", "MRStore", "MRConfig", "MRCommon", "MRTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "MRMetricsTests", dependencies: ["MRMetrics", "MRTestSupport"]),

@@ -1,3 +1,4 @@
+import MRCommon
 import MRProviders
 import MRRouting
 import MRWeb
@@ -96,7 +97,7 @@ enum OpenAIWire {
         var characters: [UInt8] = Array("chatcmpl-".utf8)
         characters.reserveCapacity(33)
         for key in completionKeys {
-            var bits = mix(number &+ key)
+            var bits = SplitMix64.mix(number &+ key)
             for _ in 0..<8 {
                 characters.append(alphabet[Int(bits % 62)])
                 bits /= 62
@@ -107,14 +108,6 @@ enum OpenAIWire {
 
     private static let completionCounter = Atomic<UInt64>(0)
     private static let completionKeys = (0..<3).map { _ in UInt64.random(in: .min ... .max) }
-
-    /// SplitMix64's finalizer: a bijection on 64-bit values that scatters neighbouring inputs.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
 

@@ -1,3 +1,4 @@
+import MRCommon
 import MRSQLite
 
 #if canImport(FoundationEssentials)
@@ -11,21 +12,8 @@ extension ProbeStoreBenchmark {
     /// 2026-01-01T00:00:00Z, where synthetic histories start (a fixed, hour- and day-aligned origin).
     static let origin: Int64 = 1_767_225_600_000
 
-    /// SplitMix64: a tiny deterministic generator, so every run measures the same rows.
-    struct Random {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in [0, 1).
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    }
+    /// Every run measures the same rows.
+    typealias Random = SplitMix64
 
     /// The model and provider of deployment `index`: three providers, like a real configuration.
     static func deployment(_ index: Int) -> (model: String, provider: String) {
@@ -80,7 +68,7 @@ extension ProbeStoreBenchmark {
 
     /// `count` results, minute by minute across `deployments` (the order a probe schedule produces them).
     static func timeMajorResults(count: Int, deployments: Int, seed: UInt64) -> [ProbeResultRecord] {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         var records: [ProbeResultRecord] = []
         records.reserveCapacity(count)
         var minute: Int64 = 0
@@ -114,7 +102,7 @@ extension ProbeStoreBenchmark {
                 try insert.run()
             }
         }
-        var random = Random(state: 42)
+        var random = Random(seed: 42)
         var total = 0
         for hour in 0..<(minutes / 60) {
             var results: [ValidatedProbeResult] = []

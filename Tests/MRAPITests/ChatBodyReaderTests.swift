@@ -1,3 +1,4 @@
+import MRCommon
 import MRWeb
 import Testing
 
@@ -74,7 +75,7 @@ import Testing
 
     /// Random bodies, then random damage to them: whenever the reader answers, `JSONDecoder` says the same.
     @Test func agreesWithJSONDecoderOnRandomAndDamagedBodies() {
-        var random = SplitMix(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         var readCount = 0
         for round in 0..<3_000 {
             var bytes = Array(Self.randomBody(&random).utf8)
@@ -98,17 +99,17 @@ import Testing
 
     static let noise = Array(#"{}[]",:\u0e9 tfn-."#.utf8) + [0x00, 0x0A, 0xFF, 0xC3]
 
-    static func randomBody(_ random: inout SplitMix) -> String {
-        func string(_ random: inout SplitMix) -> String {
+    static func randomBody(_ random: inout SplitMix64) -> String {
+        func string(_ random: inout SplitMix64) -> String {
             let pieces = [
                 "a", "Hello", " ", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00", "é", "✓", "\\t", "0",
             ]
             return "\"" + (0..<random.below(6)).map { _ in pieces[random.below(pieces.count)] }.joined() + "\""
         }
-        func number(_ random: inout SplitMix) -> String {
+        func number(_ random: inout SplitMix64) -> String {
             ["0", "1", "-3", "0.5", "2.25e1", "1E-2", "123456", "-0.0", "7"][random.below(9)]
         }
-        func value(_ random: inout SplitMix, depth: Int) -> String {
+        func value(_ random: inout SplitMix64, depth: Int) -> String {
             switch random.below(depth > 2 ? 4 : 6) {
             case 0: return string(&random)
             case 1: return number(&random)
@@ -123,7 +124,7 @@ import Testing
                     .joined(separator: ",") + "}"
             }
         }
-        func content(_ random: inout SplitMix) -> String {
+        func content(_ random: inout SplitMix64) -> String {
             switch random.below(3) {
             case 0: return string(&random)
             case 1: return "null"
@@ -160,24 +161,5 @@ import Testing
         while !fields.isEmpty { shuffled.append(fields.remove(at: random.below(fields.count))) }
         let space = [" ", "", "\n", "\t "][random.below(4)]
         return "{" + space + shuffled.joined(separator: "," + space) + "}"
-    }
-}
-
-/// A small seeded generator, so a failure can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound` (0 when the bound is 0).
-    mutating func below(_ bound: Int) -> Int {
-        bound <= 0 ? 0 : Int(next() % UInt64(bound))
     }
 }

@@ -25,7 +25,7 @@ import Testing
 
     @Test(arguments: [UInt64(11), 12, 13, 14])
     func percentilesAreWithinTheDocumentedError(seed: UInt64) {
-        var random = TestRandom(state: seed)
+        var random = TestRandom(seed: seed)
         var histogram = LatencyHistogram()
         var values: [Int] = []
         for _ in 0..<random.int(1...2000) {

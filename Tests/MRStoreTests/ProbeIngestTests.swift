@@ -13,7 +13,7 @@ import Testing
     func rollupsEqualTheRawDataTheySummarise(seed: UInt64) async throws {
         let fixture = try ProbeStoreFixture()
         var results = randomResults(seed: seed, deployments: Self.deployments, minutes: 3 * 24 * 60, every: 7)
-        var random = TestRandom(state: seed)
+        var random = TestRandom(seed: seed)
         // Batches of uneven sizes in shuffled order: roll-up rows are created, then merged into many times.
         results.shuffle(using: &random)
         var start = 0
@@ -87,7 +87,7 @@ import Testing
     @Test func theLastResultIsTheNewestWhateverTheOrderOfArrival() async throws {
         let fixture = try ProbeStoreFixture()
         var results = randomResults(seed: 4, deployments: Self.deployments, minutes: 2 * 24 * 60, every: 13)
-        var random = TestRandom(state: 4)
+        var random = TestRandom(seed: 4)
         results.shuffle(using: &random)
         for start in stride(from: 0, to: results.count, by: 50) {
             try await fixture.store.insertProbeResults(Array(results[start..<min(results.count, start + 50)]))
@@ -112,7 +112,7 @@ import Testing
     @Test func compactionShrinksHistogramsWithoutChangingWhatIsRead() async throws {
         let fixture = try ProbeStoreFixture()
         let store = fixture.store
-        var random = TestRandom(state: 8)
+        var random = TestRandom(seed: 8)
         for second in 0..<200 {
             try await store.insertProbeResults([
                 ProbeStoreFixture.result(

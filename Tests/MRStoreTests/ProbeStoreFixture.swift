@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MRCommon
 import MRTestSupport
 
 @testable import MRStore
@@ -47,29 +48,13 @@ final class ProbeStoreFixture: Sendable {
     }
 }
 
-/// A deterministic generator for test data (SplitMix64).
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
-    }
-
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-}
+/// A deterministic generator for test data.
+typealias TestRandom = SplitMix64
 
 /// Random results for `deployments` over `minutes` minutes from the origin, about one per deployment per
 /// `every` minutes, every status represented, latencies spread over four orders of magnitude.
 func randomResults(seed: UInt64, deployments: [(String, String)], minutes: Int, every: Int) -> [ProbeResultRecord] {
-    var random = TestRandom(state: seed)
+    var random = TestRandom(seed: seed)
     let statuses = [
         "ok", "ok", "ok", "ok", "degraded", "rate_limited", "auth_error", "not_found", "timeout", "error", "unknown",
     ]
