@@ -109,13 +109,17 @@ enum ServerMode: CaseIterable, Sendable {
     var loops: [any EventLoop] { self == .eventLoops ? Self.client.eventLoops : [] }
 }
 
-func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024, mode: ServerMode) throws -> HTTPServer {
+func startServer(
+    _ handler: ScriptedHandler, maxBody: Int = 1024, idleTimeoutSeconds: Int = 120, mode: ServerMode
+) throws -> HTTPServer {
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     var handler = handler
     handler.loops = mode.loops
     return try HTTPServer(
-        configuration: .init(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, threads: 2),
+        configuration: .init(
+            host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, threads: 2,
+            connectionTimeoutSeconds: idleTimeoutSeconds),
         handler: handler, logger: logger, loops: mode.loops)
 }
 
@@ -223,6 +227,16 @@ func startServer(_ handler: ScriptedHandler, maxBody: Int = 1024, mode: ServerMo
         #expect(stalledAt < 8 * 1024 * 1024, "producer wrote \(stalledAt) bytes into an unread connection")
         let response = try await connection.readResponse(timeout: .seconds(30))
         #expect(response.body.count == 160 * 64 * 1024)
+    }
+
+    @Test(arguments: ServerMode.allCases) func idleConnectionsAreClosed(mode: ServerMode) async throws {
+        // On a loop the daemon only runs when the loop calls it: its idle timeout must still fire with no traffic.
+        let server = try startServer(ScriptedHandler(), idleTimeoutSeconds: 1, mode: mode)
+        defer { Task { await server.shutdown() } }
+        let idle = try RawHTTPConnection(port: server.port)
+        let response = try await idle.request("GET", "/hello")
+        #expect(response.status == 200)
+        #expect(try await idle.waitForClose(timeout: .seconds(20)))
     }
 
     @Test(arguments: ServerMode.allCases) func survivesGarbageAndHugeHeaders(mode: ServerMode) async throws {
