@@ -102,4 +102,43 @@ static inline struct MHD_OptionItem mr_mhd_option_sock_addr(struct sockaddr_stor
     return item;
 }
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+/// A listening TCP socket on host:port (an IP literal; port 0 picks one), SO_REUSEADDR but not SO_REUSEPORT (a
+/// second process on the same port must fail, not share it), non-blocking, close-on-exec. Several daemons can
+/// run on it (MHD_OPTION_LISTEN_SOCKET). Returns -1 with errno set on failure.
+static inline int mr_listen_socket(const char *host, uint16_t port, int backlog) {
+    struct sockaddr_storage storage;
+    socklen_t length = mr_mhd_make_sockaddr(host, port, &storage);
+    if (length == 0) { errno = EINVAL; return -1; }
+    int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int on = 1;
+    (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (storage.ss_family == AF_INET6) (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (bind(fd, (struct sockaddr *) &storage, length) != 0 || listen(fd, backlog) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// The local port a socket is bound to, or 0.
+static inline uint16_t mr_socket_port(int fd) {
+    struct sockaddr_storage storage;
+    socklen_t length = sizeof(storage);
+    if (getsockname(fd, (struct sockaddr *) &storage, &length) != 0) return 0;
+    if (storage.ss_family == AF_INET) return ntohs(((struct sockaddr_in *) &storage)->sin_port);
+    if (storage.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *) &storage)->sin6_port);
+    return 0;
+}
+
+static inline struct MHD_OptionItem mr_mhd_option_listen_socket(int fd) {
+    struct MHD_OptionItem item = { MHD_OPTION_LISTEN_SOCKET, (intptr_t) fd, NULL };
+    return item;
+}
+
 #endif

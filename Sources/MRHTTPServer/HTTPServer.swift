@@ -3,6 +3,10 @@ import Logging
 import MRCommon
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An HTTP/1.1 server over libmicrohttpd: keep-alive, bounded request bodies, handlers that answer at
 /// once or later (the connection is suspended meanwhile), and streamed responses with back-pressure.
 ///
@@ -42,46 +46,77 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// One per event loop (each a daemon on the shared port), or one running libmicrohttpd's own threads.
+    /// One per event loop (each a daemon on the shared listening socket), or one running libmicrohttpd's own threads.
     let cores: [ServerCore]
+    /// The listening socket the loops' daemons share (nil on MHD's own threads, where the daemon binds its own).
+    private let listenSocket: Int32?
     /// The bound port (the real one when configured with 0).
     public let port: UInt16
 
     /// Binds and starts serving at once.
     ///
-    /// - Parameter loops: run one daemon on each of these event loops instead of libmicrohttpd's own threads; they
-    ///   share the port (`SO_REUSEPORT`, so the kernel spreads connections), and each runs the `.deferredOnLoop`
-    ///   handlers and their streams of its connections. The loops must outlive the server's `shutdown`.
+    /// - Parameter loops: run one daemon on each of these event loops instead of libmicrohttpd's own threads, all on
+    ///   one listening socket (each loop accepts its share of the connections), each running the
+    ///   `.deferredOnLoop` handlers and the streams of its own connections. The loops must outlive `shutdown`.
     public init(
         configuration: Configuration, handler: any HTTPHandler, logger: Logger, loops: [any EventLoop] = []
     ) throws(HTTPServerError) {
+        guard !loops.isEmpty else {
+            let core = ServerCore(configuration: configuration, handler: handler, logger: logger, loop: nil)
+            self.port = try core.start()
+            self.cores = [core]
+            self.listenSocket = nil
+            return
+        }
+        // One socket for all daemons, bound without SO_REUSEPORT: a second process (or server) asking for the same
+        // port fails instead of silently sharing it, and port 0 can never hand out a port someone else listens on.
+        let socket = mr_listen_socket(configuration.host, configuration.port, Int32(configuration.listenBacklog))
+        guard socket >= 0 else {
+            if errno == EINVAL {
+                throw .invalidListenAddress("'\(configuration.host)' is not an IPv4 or IPv6 address")
+            }
+            let reason = String(cString: strerror(errno))
+            throw .bindFailed("cannot listen on \(configuration.host):\(configuration.port): \(reason)")
+        }
         var cores: [ServerCore] = []
-        var configuration = configuration
-        for loop in loops.isEmpty ? [nil] : loops.map({ Optional($0) }) {
+        for loop in loops {
             let core = ServerCore(configuration: configuration, handler: handler, logger: logger, loop: loop)
             do {
-                configuration.port = try core.start()
+                _ = try core.start(listenSocket: socket)
             } catch {
-                // The daemons already listening stop in the background (on their loops, where their calls belong).
-                for started in cores { Task { await started.shutdown(gracePeriod: .zero) } }
+                // The daemons already running stop in the background (on their loops, where their calls belong).
+                let started = cores
+                Task {
+                    for core in started { await core.shutdown(gracePeriod: .zero) }
+                    close(socket)
+                }
+                if started.isEmpty { close(socket) }
                 throw error
             }
             cores.append(core)
         }
         self.cores = cores
-        self.port = configuration.port
+        self.listenSocket = socket
+        self.port = mr_socket_port(socket)
     }
 
     /// Number of requests being answered or streamed right now.
     public var activeRequests: Int { cores.reduce(0) { $0 + $1.activeCount } }
 
     /// Stops accepting connections, asks open streams to end, waits up to `gracePeriod` for in-flight
-    /// work, then closes whatever is left and stops the daemon. Idempotent.
+    /// work, then closes whatever is left and stops the daemons. Idempotent.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
         await withTaskGroup(of: Void.self) { group in
             for core in cores {
                 group.addTask { await core.shutdown(gracePeriod: gracePeriod) }
             }
         }
+        if let listenSocket, closedSocket.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+        {
+            close(listenSocket)
+        }
     }
+
+    /// The shared socket is closed once, by the first shutdown to finish.
+    private let closedSocket = Atomic<Bool>(false)
 }

@@ -267,7 +267,13 @@ func startServer(
         _ = try await stream.read(until: "event: start")
         let shutdown = Task { await server.shutdown(gracePeriod: .seconds(5)) }
         #expect(await handler.streamCancelled.wait())  // streams are asked to end
-        #expect(await eventually { (try? RawHTTPConnection(port: port)) == nil })  // no new connections
+        switch mode {
+        case .eventLoops:
+            #expect(await eventually { (try? RawHTTPConnection(port: port)) == nil })  // no new connections
+        case .ownThreads:
+            // Not quiesced on its own threads (see ServerCore): a new request is refused with a 503.
+            #expect(try await httpRequest(port: port, "GET", "/hello").status == 503)
+        }
         handler.releaseDeferred.fire()
         #expect(try await slow.value.status == 201)  // in-flight work completes
         await shutdown.value
@@ -302,6 +308,18 @@ func startServer(
         let response = try await httpRequest(port: server.port, "GET", "/on-loop")
         #expect(response.status == 200)
         #expect(response.text == "false false false")
+    }
+
+    @Test(arguments: ServerMode.allCases) func aSecondServerOnTheSamePortFailsInsteadOfSharingIt(mode: ServerMode)
+        async throws
+    {
+        let first = try startServer(ScriptedHandler(), mode: mode)
+        defer { Task { await first.shutdown() } }
+        #expect(throws: HTTPServerError.self) {
+            _ = try HTTPServer(
+                configuration: .init(host: "127.0.0.1", port: first.port), handler: ScriptedHandler(),
+                logger: Logger(label: "t"), loops: mode.loops)
+        }
     }
 
     @Test func rejectsInvalidListenAddress() {
