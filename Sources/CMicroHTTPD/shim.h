@@ -44,12 +44,6 @@ static inline uint16_t mr_mhd_daemon_port(struct MHD_Daemon *daemon) {
     return info ? info->port : 0;
 }
 
-/// The listening socket, so shutdown can stop accepting before streams are ended.
-static inline int mr_mhd_daemon_listen_fd(struct MHD_Daemon *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_LISTEN_FD);
-    return info ? info->listen_fd : -1;
-}
-
 /// The daemon's epoll descriptor, for an external event loop to wait on (readable when MHD has work).
 static inline int mr_mhd_daemon_epoll_fd(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
