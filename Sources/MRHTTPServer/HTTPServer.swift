@@ -84,13 +84,17 @@ public final class HTTPServer: Sendable {
             do {
                 _ = try core.start(listenSocket: socket)
             } catch {
-                // The daemons already running stop in the background (on their loops, where their calls belong).
+                // The daemons already running stop in the background (on their loops, where their calls belong); the
+                // socket is closed once, after them.
                 let started = cores
-                Task {
-                    for core in started { await core.shutdown(gracePeriod: .zero) }
+                if started.isEmpty {
                     close(socket)
+                } else {
+                    Task {
+                        for core in started { await core.shutdown(gracePeriod: .zero) }
+                        close(socket)
+                    }
                 }
-                if started.isEmpty { close(socket) }
                 throw error
             }
             cores.append(core)

@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func aStreamThatStallsMidAnswerEndsWithATimeoutError() async throws {
-        try await LiveHarness.with { live in
+        try await LiveHarness.with(configure: { $0.routing.idleTimeout = .seconds(1) }) { live in
             live.one.script(.stall(afterTokens: 1))
             let response = try await live.get("/api/chat/stream?model=meta/llama-3.1-8b-instruct&message=Hi")
             let list = events(response.text)

@@ -31,10 +31,11 @@ final class LiveHarness: Sendable {
                     ])
             }
             config.routing.strategy = .cost
-            // A hang guard, not a measurement: the parallel suite on 2 busy cores has delayed a fake's first token
-            // past 2 s. The idle limit stays short: one test stalls mid-answer on purpose.
+            // Hang guards, not measurements: when the whole suite starts on 2 busy cores, a fake has been starved
+            // for seconds between its response head and its first token. The test that stalls a stream on purpose
+            // sets its own short idle limit.
             config.routing.firstTokenTimeout = .seconds(10)
-            config.routing.idleTimeout = .seconds(1)
+            config.routing.idleTimeout = .seconds(10)
             config.aliases = [ModelAlias(name: "fast-chat", models: ["missing/model", Self.model])]
             configure(&config)
         }
