@@ -32,8 +32,9 @@ package final class UsageRecorder: Sendable {
         state.withLock { state in
             guard state.loop == nil, !state.stopped else { return }
             state.loop = Task { [self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: flushInterval)
+                while true {
+                    // Cancelled: `stop()` writes the rest, outside this cancelled task.
+                    do { try await Task.sleep(for: flushInterval) } catch { return }
                     await flush()
                 }
             }
@@ -68,7 +69,18 @@ package final class UsageRecorder: Sendable {
         do {
             try await store.insertUsage(batch)
         } catch {
-            logger.warning("usage: could not write \(batch.count) records: \(error)")
+            // Kept for the next flush (the oldest give way first if the buffer fills meanwhile).
+            let kept = state.withLock { state -> Int in
+                state.buffer.insert(contentsOf: batch, at: 0)
+                let excess = state.buffer.count - maxBuffered
+                if excess > 0 {
+                    state.buffer.removeFirst(excess)
+                    state.dropped += 1
+                }
+                return state.buffer.count
+            }
+            logger.warning(
+                "usage: could not write \(batch.count) records, \(kept) kept for the next attempt: \(error.detail)")
         }
     }
 
