@@ -54,9 +54,7 @@ extension APIContext {
     /// `NOT_READY` when no router is wired, 429 `RATE_LIMITED` past the key's limit.
     package func admitRouted(_ request: RouteRequest) throws -> ChatService {
         guard let chat else {
-            throw APIError(
-                status: 503, errorCode: "NOT_READY", detail: "the router is not available on this server",
-                headers: ["Retry-After": "5"])
+            throw APIError.notReady("the router is not available on this server")
         }
         try keyLimits.admit(request.principal)
         return chat

@@ -25,9 +25,7 @@ package enum CatalogRoutes {
         let catalog = context.catalog
         @Sendable func service() throws -> CatalogService {
             guard let catalog else {
-                throw APIError(
-                    status: 503, errorCode: "NOT_READY", detail: "the model catalog is not available on this server",
-                    headers: ["Retry-After": "5"])
+                throw APIError.notReady("the model catalog is not available on this server")
             }
             return catalog
         }

@@ -19,9 +19,7 @@ package enum ProbeRoutes {
         let probes = context.probes
         @Sendable func service() throws -> ProbeService {
             guard let probes else {
-                throw APIError(
-                    status: 503, errorCode: "NOT_READY", detail: "probes are not running on this server",
-                    headers: ["Retry-After": "5"])
+                throw APIError.notReady("probes are not running on this server")
             }
             return probes
         }

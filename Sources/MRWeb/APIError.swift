@@ -45,6 +45,10 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             status: 429, errorCode: "RATE_LIMITED", detail: detail,
             headers: ["Retry-After": String(max(1, retryAfterSeconds))])
     }
+    /// 503 `NOT_READY`: a part this request needs is not running (yet) on this server; retry after 5 s.
+    public static func notReady(_ detail: String) -> Self {
+        .init(status: 503, errorCode: "NOT_READY", detail: detail, headers: ["Retry-After": "5"])
+    }
     public static func notFound(_ detail: String) -> Self { .init(status: 404, errorCode: "NOT_FOUND", detail: detail) }
     public static func validation(_ detail: String) -> Self {
         .init(status: 400, errorCode: "VALIDATION_ERROR", detail: detail)
