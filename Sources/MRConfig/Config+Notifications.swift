@@ -1,3 +1,5 @@
+import MRCommon
+
 /// The `notifications` section: webhooks told about every deployment state change, for operators without
 /// Alertmanager.
 ///
@@ -141,7 +143,7 @@ extension WebhookConfig {
         if let value = map["headers"] {
             for entry in try value.mapping(allowedKeys: nil).entries {
                 let name = entry.key
-                guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
+                guard HTTPToken.isToken(name) else {
                     throw entry.keyNode.failure(.invalidValue, "\"\(name)\" is not a valid HTTP header name")
                 }
                 let headerValue = try entry.value.string()
@@ -165,16 +167,5 @@ extension WebhookConfig {
             throw node.failure(.invalidValue, "must be an http:// or https:// URL with a host (value not shown)")
         }
         return url
-    }
-
-    /// RFC 9110 `tchar`.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default:
-            "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

@@ -114,27 +114,16 @@ public final class HTTPClient: Sendable {
         guard request.url.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
             throw .invalidRequest.with(message: "the URL contains spaces or control characters")
         }
-        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isTokenByte) else {
+        guard HTTPToken.isToken(request.method) else {
             throw .invalidRequest.with(message: "invalid method \(request.method)")
         }
         for (name, value) in request.headers {
-            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
+            guard HTTPToken.isToken(name) else {
                 throw .invalidRequest.with(message: "invalid header name \(name)")
             }
             guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
                 throw .invalidRequest.with(message: "the value of header \(name) contains a line break")
             }
         }
-    }
-}
-
-/// RFC 9110 `tchar`.
-private func isTokenByte(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-        UInt8(ascii: "0")...UInt8(ascii: "9"):
-        true
-    default:
-        "!#$%&'*+-.^_`|~".utf8.contains(byte)
     }
 }
