@@ -7,11 +7,8 @@ private let curlGlobalInit: Void = {
     precondition(code == CURLE_OK, "curl_global_init failed with code \(code.rawValue)")
 }()
 
-/// Owns one `CURLM` multi handle.
-///
-/// `@unchecked Sendable`: the handle is used only on the driver thread, except `wakeup()`, which libcurl
-/// documents as safe from any thread; `deinit` runs after the driver thread ended (it holds a reference).
-final class MultiHandle: @unchecked Sendable {
+/// Owns one `CURLM` multi handle; created, used and cleaned up on its driver thread only.
+final class MultiHandle {
     let raw: UnsafeMutableRawPointer
 
     init(configuration: HTTPClient.Configuration) {
@@ -20,12 +17,8 @@ final class MultiHandle: @unchecked Sendable {
         self.raw = raw
         _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
+        // CURLMOPT_MAXCONNECTS follows the busy transfers: see `DriverLoop.updateConnectionCache`.
         _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
-    }
-
-    /// Interrupts a `curl_multi_poll` in progress (or makes the next one return at once). Any thread.
-    func wakeup() {
-        _ = curl_multi_wakeup(raw)
     }
 
     deinit {

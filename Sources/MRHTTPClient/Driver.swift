@@ -1,3 +1,4 @@
+internal import CCurl
 import Logging
 import MRCommon
 import Synchronization
@@ -10,8 +11,9 @@ import Synchronization
 
 /// The command queue between Swift tasks and the driver thread, and the thread itself.
 ///
-/// Tasks append commands under a lock and wake the thread with `curl_multi_wakeup`; the thread drains the queue
-/// at the top of every loop iteration, so every curl call on the multi handle happens on that one thread.
+/// Tasks append commands under a lock and wake the thread through an eventfd its epoll set watches; the thread
+/// drains the queue at the top of every loop iteration, so every curl call on its multi handle happens on that one
+/// thread.
 ///
 /// The thread is also an ``EventLoop``: it runs the jobs of tasks that prefer it as their executor, and other
 /// sources (the HTTP server's daemon) attached to it, so a request proxied through both needs no thread hand-off.
@@ -31,13 +33,14 @@ final class Driver: Sendable {
     private struct Queue {
         var commands: [Command] = []
         var shuttingDown = false
-        /// Set by the thread before it sleeps in `curl_multi_poll`: only then does an enqueue need a wake-up.
+        /// Set by the thread before it sleeps in `epoll_wait`: only then does an enqueue need a wake-up.
         var sleeping = false
     }
 
     let configuration: HTTPClient.Configuration
     let logger: Logger
-    let multi: MultiHandle
+    /// The eventfd that wakes the thread: written by any thread, read (reset) by the loop.
+    let wakeDescriptor: Int32
     private let queue = Mutex(Queue())
     private let thread = Mutex<ThreadHandle?>(nil)
     /// The driver thread's id, for `isCurrent`.
@@ -46,7 +49,10 @@ final class Driver: Sendable {
     init(configuration: HTTPClient.Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.multi = MultiHandle(configuration: configuration)
+        let descriptor = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        // Only a process out of descriptors fails here; nothing sensible can go on without a wake-up channel.
+        precondition(descriptor >= 0, "eventfd failed: errno \(errno)")
+        self.wakeDescriptor = descriptor
         let handle = ThreadHandle.start { [self] in
             threadID.store(currentThreadID(), ordering: .releasing)
             DriverLoop(driver: self).run()
@@ -72,8 +78,18 @@ final class Driver: Sendable {
             defer { queue.sleeping = false }
             return (true, queue.sleeping)
         }
-        if wake { multi.wakeup() }
+        if wake { wakeup() }
         return accepted
+    }
+
+    /// Interrupts an `epoll_wait` in progress (or makes the next one return at once). Any thread.
+    private func wakeup() {
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+
+    deinit {
+        close(wakeDescriptor)
     }
 
     /// Everything queued so far, and whether the client is shutting down. Driver thread only.
@@ -101,7 +117,7 @@ final class Driver: Sendable {
     /// Stops accepting work, makes the driver abort every transfer with `.shutdown`, and joins the thread.
     func shutdown() {
         queue.withLock { $0.shuttingDown = true }
-        multi.wakeup()
+        wakeup()
         let handle = thread.withLock { handle in
             defer { handle = nil }
             return handle

@@ -4,8 +4,9 @@ import Synchronization
 
 /// The outbound HTTP client: every provider call, probe and webhook goes through one of these.
 ///
-/// Driver threads (one by default, one per core for a gateway) each run a libcurl multi handle (`curl_multi_poll` /
-/// `perform` / `info_read`) for their share of the client's transfers: a call made on a driver's thread stays on it,
+/// Driver threads (one by default, one per core for a gateway) each run a libcurl multi handle (one `epoll_wait` for
+/// all its sockets, `curl_multi_socket_action` for the ready ones, `info_read`) for their share of the client's
+/// transfers: a call made on a driver's thread stays on it,
 /// others are spread round-robin; `execute` hands it a request through a locked queue and suspends until the response head
 /// is in. Connections are kept and reused per host. Call ``shutdown()`` when done (deinit does it too).
 public final class HTTPClient: Sendable {
@@ -16,7 +17,8 @@ public final class HTTPClient: Sendable {
         public var maxConnectionsPerHost: Int
         /// Most simultaneous connections overall (`CURLMOPT_MAX_TOTAL_CONNECTIONS`); 0 is unlimited.
         public var maxTotalConnections: Int
-        /// Most idle connections kept open for reuse (`CURLMOPT_MAXCONNECTS`); also the easy-handle pool size.
+        /// Most idle connections kept open for reuse (on top of the busy ones: `CURLMOPT_MAXCONNECTS` follows the
+        /// transfer count); also the easy-handle pool size.
         public var maxIdleConnections: Int
         /// Body bytes buffered for a lagging consumer before the transfer is paused.
         public var bodyBufferHighWaterMark: Int

@@ -30,8 +30,9 @@ public struct HTTPClientRequest: Sendable {
 ///
 /// - `connect`: until the TCP (and TLS) connection is up.
 /// - `firstByte`: from the start of the request until the response head (status line and headers) is in.
-/// - `idle`: the longest silence allowed between two received pieces of the response once it started; time the
-///   transfer spends paused because the consumer is slow does not count.
+/// - `idle`: the longest silence allowed between two received pieces of the response once it started (once its
+///   first event was reported, when `firstEvent` is set); time the transfer spends paused because the consumer is
+///   slow does not count.
 /// - `total`: the whole exchange, body included.
 /// - `firstEvent`: from the start of the request until the body's consumer reports its first meaningful piece
 ///   (``HTTPClientResponseBody/markFirstEvent()``): a stream's bytes may carry nothing yet (SSE comments, empty

@@ -77,7 +77,8 @@ final class Transfer: Sendable {
 
     /// The consumer saw its first event: the `firstEvent` limit no longer applies.
     func markFirstEvent() {
-        state.withLock { $0.markFirstEvent() }
+        let now = ContinuousClock.now
+        state.withLock { $0.markFirstEvent(at: now) }
     }
 
     /// Counters for tests: the most bytes ever buffered, how often curl was paused, and whether it is now.

@@ -112,9 +112,11 @@ struct TransferState {
         }
     }
 
-    /// The consumer saw its first event.
-    mutating func markFirstEvent() {
+    /// The consumer saw its first event; with a `firstEvent` limit, the idle clock starts now.
+    mutating func markFirstEvent(at now: ContinuousClock.Instant) {
+        guard !firstEventSeen else { return }
         firstEventSeen = true
+        if timeouts.firstEvent != nil, lastActivity != nil { lastActivity = now }
     }
 
     /// Parks the consumer; returns a resume to run at once if something arrived meanwhile.
@@ -261,7 +263,9 @@ struct TransferState {
         return resumes
     }
 
-    /// A first-byte or idle limit that has passed at `now`, and otherwise the next instant one could pass.
+    /// A first-byte or idle limit that has passed at `now`, and otherwise the earliest instant one could pass
+    /// (the driver checks again no later than that; an idle limit that does not apply yet can only start to run
+    /// after `now`).
     func checkDeadlines(at now: ContinuousClock.Instant) -> (expired: HTTPClientError?, next: ContinuousClock.Instant?)
     {
         guard outcome == nil, let startedAt else { return (nil, nil) }
@@ -280,12 +284,19 @@ struct TransferState {
             }
             next = min(next ?? deadline, deadline)
         }
-        if firstByteSeen, !paused, let idle = timeouts.idle, let lastActivity {
-            let deadline = lastActivity + idle
-            if now >= deadline {
-                return (.idleTimeout.with(message: "nothing received for \(idle)"), nil)
+        // While a first event is awaited, its own limit governs: a model that sends its head at once and then
+        // thinks for a while is slow to start, not stalled.
+        let awaitingFirstEvent = timeouts.firstEvent != nil && !firstEventSeen
+        if !paused, let idle = timeouts.idle {
+            if firstByteSeen, !awaitingFirstEvent, let lastActivity {
+                let deadline = lastActivity + idle
+                if now >= deadline {
+                    return (.idleTimeout.with(message: "nothing received for \(idle)"), nil)
+                }
+                next = min(next ?? deadline, deadline)
+            } else {
+                next = min(next ?? now + idle, now + idle)
             }
-            next = min(next ?? deadline, deadline)
         }
         return (nil, next)
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import MRHTTPClient
 import MRTestSupport
 import Testing
@@ -116,6 +117,39 @@ import Testing
         #expect(server.requests.count == 5)
         #expect(server.acceptedConnections == 1)
         #expect(Set(server.requests.map(\.connectionID)) == [0])
+    }
+
+    @Test func connectionsAreReusedWhileMoreAreBusyThanTheIdleLimit() async throws {
+        // curl counts busy connections against its cache limit: with a fixed limit below the busy count, every
+        // connection handed back was closed at once, so under load nothing was reused.
+        let release = DispatchSemaphore(value: 0)
+        let server = try ScriptedTCPServer { connection in
+            while let request = try connection.readRequestIfAny() {
+                if request.target == "/hold" { release.wait() }
+                try connection.write(ScriptedResponse(body: request.target))
+            }
+        }
+        defer { server.stop() }
+        let client = HTTPClient(configuration: .init(maxIdleConnections: 2))
+        defer { client.shutdown() }
+        let busy = 6
+        let held = Task {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<busy {
+                    group.addTask { try await client.execute(HTTPClientRequest(url: server.baseURL + "/hold")).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        try await server.waitForRequests(count: busy)
+        for index in 0..<5 {
+            let response = try await client.execute(HTTPClientRequest(url: server.baseURL + "/quick\(index)"))
+            #expect(try await response.body.collect(upTo: 100) == Array("/quick\(index)".utf8))
+        }
+        for _ in 0..<busy { release.signal() }
+        #expect(try await held.value == Array(repeating: 200, count: busy))
+        let quick = server.requests.filter { $0.target.hasPrefix("/quick") }
+        #expect(Set(quick.map(\.connectionID)).count == 1)
     }
 
     @Test func manyConcurrentRequestsAllSucceed() async throws {

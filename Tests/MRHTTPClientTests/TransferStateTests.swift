@@ -132,7 +132,9 @@ import Testing
 
     @Test func firstByteDeadlineAppliesUntilTheHead() {
         var state = started(.init(firstByte: .milliseconds(300), idle: .milliseconds(100)))
-        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(300))
+        // A head could come any moment and start the 100 ms idle clock: look again by then at the latest.
+        #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(200))
+        #expect(state.checkDeadlines(at: start + .milliseconds(250)).next == start + .milliseconds(300))
         #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
         state = withHead(.init(firstByte: .milliseconds(300)))
         #expect(state.checkDeadlines(at: start + .seconds(10)).expired == nil)
@@ -145,9 +147,23 @@ import Testing
         #expect(state.checkDeadlines(at: start + .milliseconds(100)).next == start + .milliseconds(300))
         #expect(state.checkDeadlines(at: start + .milliseconds(300)).expired == .firstByteTimeout)
         state = withHead(.init(firstEvent: .milliseconds(300)))
-        state.markFirstEvent()
+        state.markFirstEvent(at: start)
         let later = state.checkDeadlines(at: start + .seconds(10))
         #expect(later.expired == nil && later.next == nil)
+    }
+
+    @Test func idleLimitWaitsForTheFirstEventWhenOneIsAwaited() {
+        var state = withHead(.init(idle: .milliseconds(100), firstEvent: .seconds(30)))
+        // A head at once, a keep-alive comment, then a model that thinks for 10 s: slow to start, not stalled.
+        #expect(body(&state, count: 5, at: .milliseconds(50)) == .accept)
+        let thinking = state.checkDeadlines(at: start + .seconds(10))
+        #expect(thinking.expired == nil)
+        // The idle limit may start to run any time from now: the driver must look again within it.
+        #expect(thinking.next == start + .seconds(10) + .milliseconds(100))
+        // The first token, then silence: the idle clock runs from the token.
+        state.markFirstEvent(at: start + .seconds(10))
+        #expect(state.checkDeadlines(at: start + .seconds(10) + .milliseconds(99)).expired == nil)
+        #expect(state.checkDeadlines(at: start + .seconds(10) + .milliseconds(100)).expired == .idleTimeout)
     }
 
     @Test func idleDeadlineFollowsActivityAndSleepsWhilePaused() {
