@@ -6,8 +6,10 @@ import Synchronization
 
 /// The auth gate: the configured admin key, or an `ar_` API key looked up by its SHA-256 in the store.
 ///
-/// Lookups run on libmicrohttpd threads, so results are cached for a few seconds: a revoked key stops
-/// working within `cacheTTL`, including one revoked by `modelrouter keys revoke` in another process.
+/// `authenticate` runs on the server's threads and answers from memory: the admin key, a malformed key, or a
+/// cached look-up. A key not in the cache is looked up by `lookUp`, in a task off those threads (a reader
+/// connection may be busy with a long report). Results, bad keys included, are cached for `cacheTTL`: a revoked
+/// key stops working within it, including one revoked by `modelrouter keys revoke` in another process.
 public final class KeyAuthenticator: Authenticator {
     public let publicCatalog: Bool
     private let adminKeyDigest: [UInt8]?
@@ -22,32 +24,39 @@ public final class KeyAuthenticator: Authenticator {
         self.cacheTTL = cacheTTL
     }
 
-    public func authenticate(_ request: HTTPRequest) throws -> Principal? {
-        guard let credential = request.credential else { return nil }
+    public func authenticate(_ request: HTTPRequest) throws -> Authentication {
+        guard let credential = request.credential else { return .known(nil) }
         guard credential.utf8.count <= 512 else { throw APIError.authInvalid() }
         let digest = Array(SHA256.hash(data: Array(credential.utf8)))
         // Comparing digests keeps the comparison's timing independent of the admin key's content.
         if let adminKeyDigest, digest == adminKeyDigest {
-            return Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)
+            return .known(Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true))
         }
         guard credential.hasPrefix("ar_") else { throw APIError.authInvalid() }
-        let hash = digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-        let now = ContinuousClock.now
-        if let hit = cache.withLock({ $0[hash] }), hit.expires > now {
-            guard let principal = hit.principal else { throw APIError.authInvalid() }
-            return principal
-        }
-        let record = try? store.apiKey(matchingPlaintext: credential)
+        guard let hit = cache.withLock({ $0[Self.cacheKey(digest)] }), hit.expires > .now else { return .lookUp }
+        guard let principal = hit.principal else { throw APIError.authInvalid() }
+        return .known(principal)
+    }
+
+    public func lookUp(_ request: HTTPRequest) async throws -> Principal? {
+        guard let credential = request.credential else { return nil }
+        let key = Self.cacheKey(Array(SHA256.hash(data: Array(credential.utf8))))
+        let record = try? await store.apiKey(matchingPlaintext: credential)
         let principal = record.flatMap { record -> Principal? in
             guard record.isActive else { return nil }
             return Principal(kind: .apiKey, id: record.id, name: record.name, isAdmin: record.isAdmin, rpm: record.rpm)
         }
+        let expires = ContinuousClock.now + cacheTTL
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }  // bound memory against floods of random keys
-            cache[hash] = (principal, now + cacheTTL)
+            cache[key] = (principal, expires)
         }
         guard let principal else { throw APIError.authInvalid() }
         return principal
+    }
+
+    private static func cacheKey(_ digest: [UInt8]) -> String {
+        digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 }
 

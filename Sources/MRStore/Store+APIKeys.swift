@@ -59,13 +59,13 @@ extension Store {
 
     /// The active key whose plaintext this is, or nil (unknown, revoked, empty, garbage).
     ///
-    /// Synchronous and fast, for the authentication gate on every request: a hash, then one indexed
-    /// lookup through a cached statement on a reader connection, on the calling thread.
-    public func apiKey(matchingPlaintext plaintext: String) throws(StoreError) -> APIKeyRecord? {
+    /// For the authentication gate when its cache misses: a hash, then one indexed lookup through a cached
+    /// statement on a reader connection (off the caller's thread: a reader may be busy with a long report).
+    public func apiKey(matchingPlaintext plaintext: String) async throws(StoreError) -> APIKeyRecord? {
         // Nothing this long or empty was ever issued: skip the hash and the database.
         guard !plaintext.isEmpty, plaintext.utf8.count <= 256 else { return nil }
         let hash = Self.hashAPIKey(plaintext)
-        return try readSync { connection in
+        return try await read { connection in
             let select = try connection.cachedStatement(
                 "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
             try select.bind(hash, at: 1)

@@ -32,13 +32,34 @@ public struct Principal: Sendable, Hashable {
     }
 }
 
-/// Turns a request's credentials into a principal. Called on a libmicrohttpd thread for every
-/// non-public route, so it must be fast (in-memory or a cached indexed read).
+/// What an ``Authenticator`` can tell at once, from memory.
+public enum Authentication: Sendable, Hashable {
+    /// The caller (nil when the request carries no credentials at all).
+    case known(Principal?)
+    /// The credential must be checked against storage: ``Authenticator/lookUp(_:)`` does that, off the server's
+    /// threads.
+    case lookUp
+}
+
+/// Turns a request's credentials into a principal, in two steps so that no storage read ever runs on a server
+/// thread (an event loop carries every other stream on it): ``authenticate(_:)`` runs there for every non-public
+/// route and answers from memory, or asks for ``lookUp(_:)``, which the router awaits in a task of its own.
 public protocol Authenticator: Sendable {
-    /// nil when the request carries no credentials at all; throws `APIError.authInvalid` for bad ones.
-    func authenticate(_ request: HTTPRequest) throws -> Principal?
+    /// From memory only; throws `APIError.authInvalid` for credentials known to be bad.
+    func authenticate(_ request: HTTPRequest) throws -> Authentication
+    /// The storage check `authenticate` asked for: the principal, nil without credentials, or
+    /// `APIError.authInvalid`.
+    func lookUp(_ request: HTTPRequest) async throws -> Principal?
     /// Whether `server.public_catalog` opens the catalog routes.
     var publicCatalog: Bool { get }
+}
+
+extension Authenticator {
+    /// For authenticators that always answer from memory.
+    public func lookUp(_ request: HTTPRequest) async throws -> Principal? {
+        guard case .known(let principal) = try authenticate(request) else { throw APIError.authInvalid() }
+        return principal
+    }
 }
 
 extension HTTPRequest {

@@ -101,27 +101,61 @@ public struct Router: HTTPHandler {
             return .response(observed(error.response(style: style), Self.unmatchedRouteLabel, request))
         }
         let label = compiled.label
-        let principal: Principal?
+        let access = compiled.route.access
+        let authorization: Authorization
         do {
-            principal = try authorize(request, access: compiled.route.access)
+            authorization = try authorize(request, access: access)
         } catch {
             return .response(observed(render(error, request: request, style: style), label, request))
         }
-        let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
-        switch compiled.route.handler {
-        case .notImplemented:
-            let feature = "\(compiled.route.method) \(compiled.route.pattern)"
-            return .response(observed(APIError.notImplemented(feature).response(style: style), label, request))
-        case .sync(let body):
-            do {
-                return .response(observed(try body(routeRequest), label, request))
-            } catch {
-                return .response(observed(render(error, request: request, style: style), label, request))
+        guard case .decided(let principal) = authorization else {
+            // A credential not in the authenticator's memory: its storage check must not hold up this thread.
+            return .deferred {
+                let principal: Principal?
+                do {
+                    principal = try await authorizeLookingUp(request, access: access)
+                } catch {
+                    return observed(render(error, request: request, style: style), label, request)
+                }
+                let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
+                if let response = immediateResponse(compiled, routeRequest, style: style) { return response }
+                switch compiled.route.handler {
+                case .async(let body), .asyncOnLoop(let body):
+                    return await answer(body, routeRequest, label: label, style: style)
+                case .notImplemented, .sync:
+                    preconditionFailure("answered by immediateResponse")
+                }
             }
+        }
+        let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
+        if let response = immediateResponse(compiled, routeRequest, style: style) { return .response(response) }
+        switch compiled.route.handler {
         case .async(let body):
             return .deferred { await answer(body, routeRequest, label: label, style: style) }
         case .asyncOnLoop(let body):
             return .deferredOnLoop { await answer(body, routeRequest, label: label, style: style) }
+        case .notImplemented, .sync:
+            preconditionFailure("answered by immediateResponse")
+        }
+    }
+
+    /// The response of a route that answers without suspending (not implemented, or synchronous); nil for the
+    /// others.
+    private func immediateResponse(_ compiled: CompiledRoute, _ request: RouteRequest, style: ErrorStyle)
+        -> HTTPResponse?
+    {
+        switch compiled.route.handler {
+        case .notImplemented:
+            let feature = "\(compiled.route.method) \(compiled.route.pattern)"
+            return observed(APIError.notImplemented(feature).response(style: style), compiled.label, request.http)
+        case .sync(let body):
+            do {
+                return observed(try body(request), compiled.label, request.http)
+            } catch {
+                return observed(render(error, request: request.http, style: style), compiled.label, request.http)
+            }
+        case .async, .asyncOnLoop:
+            return nil
         }
     }
 
@@ -144,17 +178,41 @@ public struct Router: HTTPHandler {
         return response
     }
 
-    private func authorize(_ request: HTTPRequest, access: Access) throws -> Principal? {
+    /// The caller as far as memory tells, or `.pending` when the authenticator must look the credential up.
+    private enum Authorization {
+        case decided(Principal?)
+        case pending
+    }
+
+    private func authorize(_ request: HTTPRequest, access: Access) throws -> Authorization {
         switch access {
         case .public:
-            return nil
+            return .decided(nil)
         case .catalog where authenticator.publicCatalog:
-            return try? authenticator.authenticate(request)
+            // An open catalog ignores a bad credential; a good one still names the caller.
+            switch try? authenticator.authenticate(request) {
+            case .known(let principal): return .decided(principal)
+            case .lookUp: return .pending
+            case nil: return .decided(nil)
+            }
         case .catalog, .authenticated, .admin:
-            guard let principal = try authenticator.authenticate(request) else { throw APIError.authRequired() }
-            if access == .admin && !principal.isAdmin { throw APIError.forbidden() }
-            return principal
+            switch try authenticator.authenticate(request) {
+            case .known(let principal): return .decided(try admit(principal, to: access))
+            case .lookUp: return .pending
+            }
         }
+    }
+
+    /// `authorize`'s second step, in a task: the authenticator's storage check.
+    private func authorizeLookingUp(_ request: HTTPRequest, access: Access) async throws -> Principal? {
+        if access == .catalog && authenticator.publicCatalog { return try? await authenticator.lookUp(request) }
+        return try admit(try await authenticator.lookUp(request), to: access)
+    }
+
+    private func admit(_ principal: Principal?, to access: Access) throws -> Principal {
+        guard let principal else { throw APIError.authRequired() }
+        if access == .admin && !principal.isAdmin { throw APIError.forbidden() }
+        return principal
     }
 
     /// Every error leaves through here: known ones with their status, the rest as a logged 500.

@@ -36,7 +36,7 @@ import Testing
         #expect(try await app.request("DELETE", "/api/keys/\(id)", key: TestApplication.adminKey).status == 200)
         #expect(try await app.request("DELETE", "/api/keys/\(id)", key: TestApplication.adminKey).status == 404)
         let store = app.application.store
-        #expect(try store.apiKey(matchingPlaintext: key)?.isActive != true)
+        #expect(try await store.apiKey(matchingPlaintext: key)?.isActive != true)
         await app.stop()
     }
 

@@ -10,10 +10,10 @@ import Testing
 /// Accepts `ar_good`; no credentials is nil; anything else is invalid.
 struct StubAuthenticator: Authenticator {
     var publicCatalog = false
-    func authenticate(_ request: HTTPRequest) throws -> Principal? {
+    func authenticate(_ request: HTTPRequest) throws -> Authentication {
         switch request.credential {
-        case nil: return nil
-        case "ar_good": return Principal(kind: .apiKey, id: "k1", name: "good", isAdmin: false)
+        case nil: return .known(nil)
+        case "ar_good": return .known(Principal(kind: .apiKey, id: "k1", name: "good", isAdmin: false))
         default: throw APIError.authInvalid()
         }
     }

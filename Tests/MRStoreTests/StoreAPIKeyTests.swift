@@ -38,8 +38,8 @@ import Testing
         #expect(abs(first.record.createdAt.timeIntervalSince(before)) < 60)
 
         #expect(try await store.listAPIKeys() == [first.record, second.record])
-        #expect(try store.apiKey(matchingPlaintext: first.plaintext) == first.record)
-        #expect(try store.apiKey(matchingPlaintext: second.plaintext) == second.record)
+        #expect(try await store.apiKey(matchingPlaintext: first.plaintext) == first.record)
+        #expect(try await store.apiKey(matchingPlaintext: second.plaintext) == second.record)
     }
 
     @Test func revokedKeysNoLongerMatch() async throws {
@@ -53,8 +53,8 @@ import Testing
         #expect(try await !store.revokeAPIKey(id: revoked.record.id))
         #expect(try await !store.revokeAPIKey(id: "key_doesnotexist"))
 
-        #expect(try store.apiKey(matchingPlaintext: revoked.plaintext) == nil)
-        #expect(try store.apiKey(matchingPlaintext: kept.plaintext) == kept.record)
+        #expect(try await store.apiKey(matchingPlaintext: revoked.plaintext) == nil)
+        #expect(try await store.apiKey(matchingPlaintext: kept.plaintext) == kept.record)
         let listed = try await store.listAPIKeys()
         #expect(listed.map(\.id) == [kept.record.id, revoked.record.id])
         #expect(listed[0].isActive)
@@ -69,10 +69,10 @@ import Testing
         let store = try Store(path: directory.file(), logger: Self.logger)
         defer { store.close() }
         let key = try await store.createAPIKey(name: "real", rpm: nil)
-        #expect(try store.apiKey(matchingPlaintext: candidate) == nil)
+        #expect(try await store.apiKey(matchingPlaintext: candidate) == nil)
         // A near miss does not match either.
-        #expect(try store.apiKey(matchingPlaintext: key.plaintext + "x") == nil)
-        #expect(try store.apiKey(matchingPlaintext: String(key.plaintext.dropLast())) == nil)
+        #expect(try await store.apiKey(matchingPlaintext: key.plaintext + "x") == nil)
+        #expect(try await store.apiKey(matchingPlaintext: String(key.plaintext.dropLast())) == nil)
     }
 
     @Test func plaintextIsNeverStored() async throws {
@@ -177,7 +177,7 @@ import Testing
         defer { reopened.close() }
         #expect(reopened.schemaVersion >= 1)
         #expect(try await reopened.listAPIKeys() == [created.record])
-        #expect(try reopened.apiKey(matchingPlaintext: created.plaintext) == created.record)
+        #expect(try await reopened.apiKey(matchingPlaintext: created.plaintext) == created.record)
     }
 
     @Test func reachableUntilClosed() async throws {
