@@ -1,4 +1,5 @@
 internal import CCurl
+import MRCommon
 
 /// libcurl's one-time global set-up, run lazily (and thread-safely) by the first client.
 private let curlGlobalInit: Void = {
@@ -118,17 +119,20 @@ final class EasyHandle {
 
     private func setHeaders(_ request: HTTPClientRequest) throws(HTTPClientError) {
         var list: UnsafeMutablePointer<curl_slist>?
-        var given = Set<String>()
         var lines: [String] = []
+        lines.reserveCapacity(request.headers.count + 2)
+        var givesExpect = false
+        var givesContentType = false
         for (name, value) in request.headers {
             // "Name;" is curl's syntax for a field with an empty value ("Name:" would delete the field).
             lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
-            given.insert(name.lowercased())
+            givesExpect = givesExpect || HTTPToken.namesEqual(name, "Expect")
+            givesContentType = givesContentType || HTTPToken.namesEqual(name, "Content-Type")
         }
         // curl would add "Expect: 100-continue" to large bodies (a round trip of delay) and a form Content-Type to
         // any body; a generic client sends neither unless asked.
-        if !given.contains("expect") { lines.append("Expect:") }
-        if request.body != nil, !given.contains("content-type") { lines.append("Content-Type:") }
+        if !givesExpect { lines.append("Expect:") }
+        if request.body != nil, !givesContentType { lines.append("Content-Type:") }
         for line in lines {
             guard let appended = curl_slist_append(list, line) else {
                 curl_slist_free_all(list)

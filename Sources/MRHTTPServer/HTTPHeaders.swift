@@ -1,3 +1,5 @@
+import MRCommon
+
 /// An ordered list of header fields with case-insensitive lookup by name.
 ///
 /// Requests rarely carry more than a dozen headers, so a linear scan beats hashing here.
@@ -17,10 +19,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// The first value of the header `name`, compared without regard to case.
     public subscript(name: String) -> String? {
-        for field in fields
-        where field.name.utf8.count == name.utf8.count && field.name.lowercased() == name.lowercased() {
-            return field.value
-        }
+        for field in fields where HTTPToken.namesEqual(field.name, name) { return field.value }
         return nil
     }
 
@@ -31,8 +30,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Replaces every field named `name` with one field holding `value`.
     public mutating func set(_ name: String, _ value: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { HTTPToken.namesEqual($0.name, name) }
         fields.append((name: name, value: value))
     }
 

@@ -304,10 +304,11 @@ final class ServerCore: @unchecked Sendable {
             startProducing(body, into: stream, onLoop: context.runsOnLoop)
         }
         guard let mhdResponse else { return .NO }
+        // withCString passes a native string's own storage; the implicit conversion would copy each into an array.
         for (name, value) in response.headers {
-            MHD_add_response_header(mhdResponse, name, value)
+            _ = name.withCString { name in value.withCString { MHD_add_response_header(mhdResponse, name, $0) } }
         }
-        MHD_add_response_header(mhdResponse, "X-Request-Id", context.request.id)
+        _ = context.request.id.withCString { MHD_add_response_header(mhdResponse, "X-Request-Id", $0) }
         let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
         MHD_destroy_response(mhdResponse)
         return result

@@ -14,7 +14,7 @@
 #   - req/s at 64 connections, as ratios: ModelRouter / direct and ModelRouter / LiteLLM;
 #   - time to first byte of a streamed chat (median of 300 curl requests) and what each proxy adds;
 #   - 5,000 concurrent streaming chats through ModelRouter (each ~3 s long, upstream dripped by nginx):
-#     errors (wrk's, plus any answer the router recorded as not `ok`) and peak RSS.
+#     errors (wrk's, plus any answer the router recorded as not `ok`), peak RSS, and the router's CPU time.
 # Everything runs on 127.0.0.1. ModelRouter streams upstream even for a non-streamed client (its three
 # timeouts and time-to-first-token measurement need it), so its upstream answer is the SSE fixture.
 set -euo pipefail
@@ -185,10 +185,13 @@ fi
 if [ -z "${BENCH_SKIP_CONCURRENT:-}" ]; then
 echo "== 5000 concurrent streaming chats through ModelRouter"
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }  # user + system, all threads
+ticks_before=$(cpu_ticks)
 out=$(wrk -t2 -c5000 -d20s --timeout 30s -s "$work/slow.lua" "$router")
 c_requests=$(awk '/requests in/ {print $1}' <<<"$out")
 c_errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$router_pid/status")
+c_cpu=$(awk -v t="$(( $(cpu_ticks) - ticks_before ))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
 sleep 2  # usage rows are written in batches every second
 not_ok=$(python3 - "$work/router.db" <<'PY'
 import sqlite3, sys
@@ -198,7 +201,7 @@ print(sum(n for outcome, n in rows if outcome not in ("ok", "CANCELLED")), dict(
 PY
 )
 else
-  rss_before=0 peak_kb=0 c_requests="skipped" c_errors=0 not_ok="-"
+  rss_before=0 peak_kb=0 c_requests="skipped" c_errors=0 not_ok="-" c_cpu="-"
 fi
 
 # --- report ---------------------------------------------------------------------------------------
@@ -220,5 +223,6 @@ echo "req/s ModelRouter / direct:  $(ratio "$r64_rps" "$d64_rps")   (target >= 0
 echo "req/s ModelRouter / LiteLLM: $([ -n "${l64_rps:-}" ] && ratio "$r64_rps" "$l64_rps" || echo "n/a")   (target >= 100)"
 echo "added p50 @1 conn: $(minus "$r1_p50" "$d1_p50") ms (target <= 0.05; nginx proxy adds $(minus "$n1_p50" "$d1_p50")); added TTFB: $(minus "$r_ttfb" "$d_ttfb") ms (target <= 0.2; nginx proxy adds $(minus "$n_ttfb" "$d_ttfb"))"
 echo "5000 concurrent streams: $c_requests completed in 20 s, wrk errors $c_errors, router answers not ok: $not_ok"
+echo "  router CPU during them: $c_cpu s ($(awk -v c="$c_cpu" -v n="$c_requests" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "n/a" }') us per answer)"
 echo "RSS: $((rss_before / 1024)) MB before, peak $((peak_kb / 1024)) MB (target <= 250)"
 echo "LiteLLM: $litellm_status"
