@@ -92,11 +92,13 @@ final class Driver: Sendable {
         close(wakeDescriptor)
     }
 
-    /// Everything queued so far, and whether the client is shutting down. Driver thread only.
-    func drain() -> (commands: [Command], shuttingDown: Bool) {
+    /// Swaps everything queued so far into `batch` (which must be empty: its buffer becomes the queue's, so
+    /// neither side allocates once both have grown), and tells whether the client is shutting down. Driver thread
+    /// only.
+    func drain(into batch: inout [Command]) -> Bool {
         queue.withLock { queue in
-            defer { queue.commands.removeAll(keepingCapacity: true) }
-            return (queue.commands, queue.shuttingDown)
+            swap(&queue.commands, &batch)
+            return queue.shuttingDown
         }
     }
 

@@ -37,6 +37,8 @@ final class DriverLoop {
     private let epoll: Int32
     private let readyTags: UnsafeMutablePointer<UInt64>
     private let readyEvents: UnsafeMutablePointer<UInt32>
+    /// The commands being handled; swapped with the driver's queue on every drain.
+    private var batch: [Driver.Command] = []
     private var active: [ObjectIdentifier: Active] = [:]
     private var idleHandles: [EasyHandle] = []
     /// Attached event sources, with the deadline each one's `timeout()` gave before the last wait.
@@ -90,9 +92,10 @@ final class DriverLoop {
             // Jobs may queue more commands (a handler task submitting its transfer): drain until the queue is
             // empty, a few rounds at most, so curl and the sources are never starved.
             for _ in 0..<4 {
-                let (commands, shuttingDown) = driver.drain()
-                if commands.isEmpty && !shuttingDown { break }
-                for command in commands { handle(command, shuttingDown: shuttingDown) }
+                let shuttingDown = driver.drain(into: &batch)
+                if batch.isEmpty && !shuttingDown { break }
+                for command in batch { handle(command, shuttingDown: shuttingDown) }
+                batch.removeAll(keepingCapacity: true)
                 if shuttingDown {
                     tearDown()
                     return
