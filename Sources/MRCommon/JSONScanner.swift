@@ -4,6 +4,10 @@
 /// can give up and leave the document to `JSONDecoder`, which then produces the canonical value or error.
 ///
 /// Valid only inside the `withUnsafeBufferPointer` call that made its buffer.
+///
+/// Every method is `@inlinable`: the shape readers live in other modules, and across a module boundary the
+/// generic `object(key:member:)` and the closures it takes ran unspecialized, looking up generic metadata on
+/// every call (~6 % of the router's CPU at 64 connections).
 public struct JSONScanner {
     public let bytes: UnsafeBufferPointer<UInt8>
     public var position = 0
@@ -11,18 +15,22 @@ public struct JSONScanner {
     /// Deepest nesting ``skipValue(depth:)`` follows; deeper documents are left to `JSONDecoder`.
     public static let maximumDepth = 64
 
+    @inlinable
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
+    @inlinable
     public var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     /// True when only whitespace is left.
+    @inlinable
     public mutating func isAtEnd() -> Bool {
         skipWhitespace()
         return position == bytes.count
     }
 
+    @inlinable
     public mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
@@ -33,6 +41,7 @@ public struct JSONScanner {
     }
 
     /// Consumes `byte` after any whitespace, if it is next.
+    @inlinable
     public mutating func consume(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard peek == byte else { return false }
@@ -41,6 +50,7 @@ public struct JSONScanner {
     }
 
     /// Consumes `text` if it is next (no whitespace skipped).
+    @inlinable
     public mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard position + count <= bytes.count else { return false }
@@ -50,6 +60,7 @@ public struct JSONScanner {
     }
 
     /// Consumes `null` (after whitespace) if it is next.
+    @inlinable
     public mutating func null() -> Bool {
         skipWhitespace()
         return literal("null")
@@ -58,6 +69,7 @@ public struct JSONScanner {
     // MARK: Containers
 
     /// `{ key: value, … }`: `key` reads each key (nil rejects the document) and `member` its value.
+    @inlinable
     public mutating func object<Key>(
         key: (inout JSONScanner) -> Key?, member: (inout JSONScanner, Key) -> Bool
     ) -> Bool {
@@ -74,11 +86,13 @@ public struct JSONScanner {
     }
 
     /// An object whose keys are read as strings (escapes resolved).
+    @inlinable
     public mutating func object(_ member: (inout JSONScanner, String) -> Bool) -> Bool {
         object(key: { $0.string() }, member: member)
     }
 
     /// `[ value, … ]`: `element` reads each value.
+    @inlinable
     public mutating func array(_ element: (inout JSONScanner) -> Bool) -> Bool {
         guard consume(UInt8(ascii: "[")) else { return false }
         if consume(UInt8(ascii: "]")) { return true }
@@ -91,6 +105,7 @@ public struct JSONScanner {
     }
 
     /// Skips any value, checking its grammar (strings included) without building it.
+    @inlinable
     public mutating func skipValue(depth: Int = 0) -> Bool {
         skipWhitespace()
         guard depth < Self.maximumDepth, let byte = peek else { return false }
@@ -108,6 +123,7 @@ public struct JSONScanner {
 
     // MARK: Scalars
 
+    @inlinable
     public mutating func bool() -> Bool? {
         skipWhitespace()
         if literal("true") { return true }
@@ -116,6 +132,7 @@ public struct JSONScanner {
     }
 
     /// The extent of a number, and whether it is a plain integer (no fraction, no exponent).
+    @inlinable
     public mutating func number() -> (range: Range<Int>, isInteger: Bool)? {
         skipWhitespace()
         let start = position
@@ -138,13 +155,15 @@ public struct JSONScanner {
         return (start..<position, isInteger)
     }
 
-    private mutating func digits() -> Bool {
+    @usableFromInline
+    mutating func digits() -> Bool {
         let start = position
         while let byte = peek, (0x30...0x39).contains(byte) { position += 1 }
         return position > start
     }
 
     /// A plain integer that fits an `Int`; fractions, exponents and overflow answer nil.
+    @inlinable
     public mutating func integer() -> Int? {
         guard let (range, isInteger) = number(), isInteger else { return nil }
         var value = 0
@@ -164,6 +183,7 @@ public struct JSONScanner {
     }
 
     /// A finite number; an overflow answers nil.
+    @inlinable
     public mutating func double() -> Double? {
         guard let (range, _) = number(), range.count <= 64,
             let value = Double(Substring(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
@@ -175,6 +195,7 @@ public struct JSONScanner {
     // MARK: Strings
 
     /// The bytes of a string without escapes (an object key, usually); nil when it has escapes or is not a string.
+    @inlinable
     public mutating func plainStringBytes() -> UnsafeBufferPointer<UInt8>? {
         skipWhitespace()
         guard peek == UInt8(ascii: "\"") else { return nil }
@@ -191,6 +212,7 @@ public struct JSONScanner {
 
     /// A string with its escapes resolved; nil for raw control characters, bad escapes, lone surrogates or
     /// invalid UTF-8.
+    @inlinable
     public mutating func string() -> String? {
         skipWhitespace()
         guard peek == UInt8(ascii: "\"") else { return nil }
@@ -212,6 +234,7 @@ public struct JSONScanner {
 
     /// Skips a string without building it: plain ASCII is checked in place; anything else is built and dropped,
     /// so exactly the strings ``string()`` refuses are refused.
+    @inlinable
     public mutating func skipString() -> Bool {
         skipWhitespace()
         guard peek == UInt8(ascii: "\"") else { return false }
@@ -232,7 +255,8 @@ public struct JSONScanner {
     }
 
     /// The rest of a string that contains escapes (rare: quotes, newlines, non-ASCII sent as `\u`).
-    private mutating func escapedString(from start: Int) -> String? {
+    @usableFromInline
+    mutating func escapedString(from start: Int) -> String? {
         var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
@@ -264,7 +288,8 @@ public struct JSONScanner {
     }
 
     /// The scalar of `\uXXXX` (the `\u` read), a surrogate pair included; nil for a lone surrogate.
-    private mutating func unicodeEscape() -> Unicode.Scalar? {
+    @usableFromInline
+    mutating func unicodeEscape() -> Unicode.Scalar? {
         guard let high = hex4() else { return nil }
         switch high {
         case 0xD800...0xDBFF:
@@ -277,7 +302,8 @@ public struct JSONScanner {
         }
     }
 
-    private mutating func hex4() -> UInt32? {
+    @usableFromInline
+    mutating func hex4() -> UInt32? {
         guard position + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
