@@ -41,7 +41,13 @@ public final class KeyAuthenticator: Authenticator {
     public func lookUp(_ request: HTTPRequest) async throws -> Principal? {
         guard let credential = request.credential else { return nil }
         let key = Self.cacheKey(Array(SHA256.hash(data: Array(credential.utf8))))
-        let record = try? await store.apiKey(matchingPlaintext: credential)
+        let record: APIKeyRecord?
+        do {
+            record = try await store.apiKey(matchingPlaintext: credential)
+        } catch {
+            // Not an answer about the key: a good key must not be cached as bad for `cacheTTL`.
+            throw APIError.notReady("the API key could not be checked: \(error.detail)")
+        }
         let principal = record.flatMap { record -> Principal? in
             guard record.isActive else { return nil }
             return Principal(kind: .apiKey, id: record.id, name: record.name, isAdmin: record.isAdmin, rpm: record.rpm)

@@ -128,7 +128,8 @@ final class DriverLoop {
                 continue
             }
             polledLastTurn = true
-            let timeout = mayWait ? Int32(clamping: max(.zero, wakeAt - now).roundedUpMilliseconds) : 0
+            // Measured from now: this turn's work took time since `now` was read.
+            let timeout = mayWait ? Int32(clamping: max(.zero, wakeAt - .now).roundedUpMilliseconds) : 0
             let count = mr_epoll_wait(epoll, readyTags, readyEvents, Int32(Self.eventCapacity), timeout)
             if mayWait { driver.awoke() }
             for index in 0..<max(0, Int(count)) { dispatch(tag: readyTags[index], events: readyEvents[index]) }
@@ -332,18 +333,21 @@ final class DriverLoop {
     /// Takes the handle out of the multi (closing its connection if the transfer was cut short) and drops the
     /// reference curl held, exactly once per transfer.
     private func detach(_ entry: Active) {
+        // First, so a connection handed back by the removal is judged against the new count.
+        updateConnectionCache()
         curl_multi_remove_handle(multi, entry.easy.raw)
         entry.context.release()
         recycle(entry.easy)
-        updateConnectionCache()
     }
 
     /// Keeps curl's connection cache at the busy connections plus `maxIdleConnections` idle ones. curl counts busy
     /// connections against `CURLMOPT_MAXCONNECTS` too: with a fixed cap below the number of busy transfers, every
     /// connection handed back would be closed at once (no reuse under load) after a walk over all of them.
+    /// (A transfer that just completed still counts as busy until its completion is read, so a burst may leave one
+    /// idle connection more. The cap stays at least 1: curl reads 0 as "no limit".)
     private func updateConnectionCache() {
-        _ = mr_curl_multi_setopt_long(
-            multi, CURLMOPT_MAXCONNECTS, active.count + driver.configuration.maxIdleConnections)
+        let cap = max(1, active.count + driver.configuration.maxIdleConnections)
+        _ = mr_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, cap)
     }
 
     private func recycle(_ easy: EasyHandle) {

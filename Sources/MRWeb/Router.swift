@@ -109,8 +109,9 @@ public struct Router: HTTPHandler {
             return .response(observed(render(error, request: request, style: style), label, request))
         }
         guard case .decided(let principal) = authorization else {
-            // A credential not in the authenticator's memory: its storage check must not hold up this thread.
-            return .deferred {
+            // A credential not in the authenticator's memory: its storage check must not hold up this thread. The
+            // check only suspends the task, so a route that runs on the event loop still does.
+            let lookUp: @Sendable () async -> HTTPResponse = {
                 let principal: Principal?
                 do {
                     principal = try await authorizeLookingUp(request, access: access)
@@ -126,6 +127,8 @@ public struct Router: HTTPHandler {
                     preconditionFailure("answered by immediateResponse")
                 }
             }
+            if case .asyncOnLoop = compiled.route.handler { return .deferredOnLoop(lookUp) }
+            return .deferred(lookUp)
         }
         let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
         if let response = immediateResponse(compiled, routeRequest, style: style) { return .response(response) }

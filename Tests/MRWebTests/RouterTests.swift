@@ -58,6 +58,9 @@ func makeRouter(publicCatalog: Bool = false) -> Router {
                 "GET", "/admin", summary: "", access: .admin, tag: "t",
                 handler: .sync { _ in .json(bytes: Array("{}".utf8)) }),
             Route("GET", "/boom", summary: "", access: .public, tag: "t", handler: .async { _ in throw Boom() }),
+            Route(
+                "GET", "/loop", summary: "", access: .authenticated, tag: "t",
+                handler: .asyncOnLoop { _ in .json(bytes: Array("{}".utf8)) }),
             Route("GET", "/todo", summary: "", access: .public, tag: "t", handler: .notImplemented),
             Route(
                 "POST", "/v1/chat/completions", summary: "", access: .authenticated, tag: "t", handler: .notImplemented),
@@ -146,6 +149,14 @@ func run(_ router: Router, _ method: String, _ path: String, key: String? = nil)
         #expect(await run(router, "GET", "/admin", key: "ar_stored").0 == 403)
         #expect(await run(router, "GET", "/admin", key: "ar_stored_admin").0 == 200)
         #expect(await run(router, "GET", "/todo", key: "ar_stored").0 == 501)
+        // A route that runs on the event loop still does after a look-up (the look-up only suspends).
+        var onLoop = HTTPRequest(method: "GET", path: "/loop")
+        onLoop.headers.add("X-API-Key", "ar_stored")
+        guard case .deferredOnLoop = router.handle(onLoop) else {
+            Issue.record("expected the loop route to stay on the loop")
+            return
+        }
+        #expect(await run(router, "GET", "/loop", key: "ar_stored").0 == 200)
         #expect(await run(router, "GET", "/boom", key: "ar_stored").0 == 500)
         // An open catalog ignores a credential that turns out bad, as it does one known bad at once.
         let open = makeRouter(publicCatalog: true)
