@@ -119,46 +119,34 @@ public struct Router: HTTPHandler {
                     return observed(render(error, request: request, style: style), label, request)
                 }
                 let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
-                if let response = immediateResponse(compiled, routeRequest, style: style) { return response }
-                switch compiled.route.handler {
-                case .async(let body), .asyncOnLoop(let body):
-                    return await answer(body, routeRequest, label: label, style: style)
-                case .notImplemented, .sync:
-                    preconditionFailure("answered by immediateResponse")
-                }
+                return await dispatch(compiled, routeRequest, style: style).response()
             }
             if case .asyncOnLoop = compiled.route.handler { return .deferredOnLoop(lookUp) }
             return .deferred(lookUp)
         }
-        let routeRequest = RouteRequest(http: request, pathParameters: parameters, principal: principal)
-        if let response = immediateResponse(compiled, routeRequest, style: style) { return .response(response) }
-        switch compiled.route.handler {
-        case .async(let body):
-            return .deferred { await answer(body, routeRequest, label: label, style: style) }
-        case .asyncOnLoop(let body):
-            return .deferredOnLoop { await answer(body, routeRequest, label: label, style: style) }
-        case .notImplemented, .sync:
-            preconditionFailure("answered by immediateResponse")
-        }
+        return dispatch(
+            compiled, RouteRequest(http: request, pathParameters: parameters, principal: principal), style: style)
     }
 
-    /// The response of a route that answers without suspending (not implemented, or synchronous); nil for the
-    /// others.
-    private func immediateResponse(_ compiled: CompiledRoute, _ request: RouteRequest, style: ErrorStyle)
-        -> HTTPResponse?
+    /// Runs the route's handler for an authorized request: its response now, or the work that makes it.
+    private func dispatch(_ compiled: CompiledRoute, _ request: RouteRequest, style: ErrorStyle)
+        -> HTTPHandlerResult
     {
+        let label = compiled.label
         switch compiled.route.handler {
         case .notImplemented:
             let feature = "\(compiled.route.method) \(compiled.route.pattern)"
-            return observed(APIError.notImplemented(feature).response(style: style), compiled.label, request.http)
+            return .response(observed(APIError.notImplemented(feature).response(style: style), label, request.http))
         case .sync(let body):
             do {
-                return observed(try body(request), compiled.label, request.http)
+                return .response(observed(try body(request), label, request.http))
             } catch {
-                return observed(render(error, request: request.http, style: style), compiled.label, request.http)
+                return .response(observed(render(error, request: request.http, style: style), label, request.http))
             }
-        case .async, .asyncOnLoop:
-            return nil
+        case .async(let body):
+            return .deferred { await answer(body, request, label: label, style: style) }
+        case .asyncOnLoop(let body):
+            return .deferredOnLoop { await answer(body, request, label: label, style: style) }
         }
     }
 
