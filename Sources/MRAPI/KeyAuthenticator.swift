@@ -15,7 +15,8 @@ public final class KeyAuthenticator: Authenticator {
     private let adminKeyDigest: [UInt8]?
     private let store: Store
     private let cacheTTL: Duration
-    private let cache = Mutex<[String: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
+    /// By the credential's SHA-256 digest.
+    private let cache = Mutex<[[UInt8]: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
 
     public init(adminKey: String?, store: Store, publicCatalog: Bool, cacheTTL: Duration = .seconds(5)) {
         self.adminKeyDigest = adminKey.flatMap { $0.isEmpty ? nil : Array(SHA256.hash(data: Array($0.utf8))) }
@@ -33,14 +34,14 @@ public final class KeyAuthenticator: Authenticator {
             return .known(Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true))
         }
         guard credential.hasPrefix("ar_") else { throw APIError.authInvalid() }
-        guard let hit = cache.withLock({ $0[Self.cacheKey(digest)] }), hit.expires > .now else { return .lookUp }
+        guard let hit = cache.withLock({ $0[digest] }), hit.expires > .now else { return .lookUp }
         guard let principal = hit.principal else { throw APIError.authInvalid() }
         return .known(principal)
     }
 
     public func lookUp(_ request: HTTPRequest) async throws -> Principal? {
         guard let credential = request.credential else { return nil }
-        let key = Self.cacheKey(Array(SHA256.hash(data: Array(credential.utf8))))
+        let key = Array(SHA256.hash(data: Array(credential.utf8)))
         let record: APIKeyRecord?
         do {
             record = try await store.apiKey(matchingPlaintext: credential)
@@ -59,15 +60,5 @@ public final class KeyAuthenticator: Authenticator {
         }
         guard let principal else { throw APIError.authInvalid() }
         return principal
-    }
-
-    private static func cacheKey(_ digest: [UInt8]) -> String {
-        digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
