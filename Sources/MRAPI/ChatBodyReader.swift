@@ -10,11 +10,7 @@ import MRCommon
 enum ChatBodyReader {
     /// The body, or nil to let `JSONDecoder` decide.
     static func read(_ bytes: [UInt8]) -> ChatRequestBody? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var scanner = JSONScanner(buffer)
-            guard let body = scanner.chatBody(), scanner.isAtEnd() else { return nil }
-            return body
-        }
+        JSONScanner.document(bytes) { $0.chatBody() }
     }
 }
 

@@ -20,6 +20,17 @@ public struct JSONScanner {
         self.bytes = bytes
     }
 
+    /// Reads a whole document with `read`: its value, or nil when `read` gives up or anything but whitespace
+    /// follows.
+    @inlinable
+    public static func document<Value>(_ bytes: [UInt8], _ read: (inout JSONScanner) -> Value?) -> Value? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            guard let value = read(&scanner), scanner.isAtEnd() else { return nil }
+            return value
+        }
+    }
+
     @inlinable
     public var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 

@@ -29,11 +29,7 @@ enum OpenAIChunkScanner {
 
     /// The chunk's fields, or nil when the slow path must decide.
     static func scan(_ data: [UInt8]) -> Chunk? {
-        data.withUnsafeBufferPointer { buffer in
-            var scanner = JSONScanner(buffer)
-            guard let chunk = scanner.openAIChunk(), scanner.isAtEnd() else { return nil }
-            return chunk
-        }
+        JSONScanner.document(data) { $0.openAIChunk() }
     }
 }
 
