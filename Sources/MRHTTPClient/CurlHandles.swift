@@ -18,8 +18,6 @@ final class MultiHandle {
         self.raw = raw
         _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
-        // CURLMOPT_MAXCONNECTS follows the busy transfers: see `DriverLoop.updateConnectionCache`.
-        _ = mr_curl_multi_setopt_long(raw, CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
     }
 
     deinit {

@@ -79,6 +79,8 @@ final class DriverLoop {
                 milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
             return 0
         }
+        // CURLMOPT_MAXCONNECTS follows the busy transfers from the start.
+        updateConnectionCache()
     }
 
     deinit {

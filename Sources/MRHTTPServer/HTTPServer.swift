@@ -73,7 +73,7 @@ public final class HTTPServer: Sendable {
         let socket = mr_listen_socket(configuration.host, configuration.port, Int32(configuration.listenBacklog))
         guard socket >= 0 else {
             if errno == EINVAL {
-                throw .invalidListenAddress("'\(configuration.host)' is not an IPv4 or IPv6 address")
+                throw .invalidListenAddress(host: configuration.host)
             }
             let reason = String(cString: strerror(errno))
             throw .bindFailed("cannot listen on \(configuration.host):\(configuration.port): \(reason)")

@@ -20,7 +20,10 @@ public struct HTTPServerError: Error, Hashable, Sendable, CustomStringConvertibl
     /// libmicrohttpd could not start (port in use, no permission, …).
     public static func bindFailed(_ detail: String) -> Self { .init(.bindFailed, detail) }
     /// The host is not an IPv4 or IPv6 address.
-    public static func invalidListenAddress(_ detail: String) -> Self { .init(.invalidListenAddress, detail) }
+    /// `host` is not an IPv4 or IPv6 literal.
+    public static func invalidListenAddress(host: String) -> Self {
+        .init(.invalidListenAddress, "'\(host)' is not an IPv4 or IPv6 address")
+    }
     /// The request body passed the configured limit.
     public static func payloadTooLarge(limit: Int) -> Self {
         .init(.payloadTooLarge, "request body is larger than \(limit) bytes")

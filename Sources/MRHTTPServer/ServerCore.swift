@@ -57,7 +57,7 @@ final class ServerCore: @unchecked Sendable {
         } else {
             let length = mr_mhd_make_sockaddr(configuration.host, configuration.port, &sockaddrStorage)
             guard length > 0 else {
-                throw .invalidListenAddress("'\(configuration.host)' is not an IPv4 or IPv6 address")
+                throw .invalidListenAddress(host: configuration.host)
             }
             options = [mr_mhd_option_sock_addr(&sockaddrStorage)]
         }
