@@ -12,6 +12,14 @@ package final class UsageRecorder: Sendable {
         var dropped = 0
         var stopped = false
         var loop: Task<Void, Never>?
+
+        /// Drops the oldest records past `limit`, counting each.
+        mutating func dropOldest(beyond limit: Int) {
+            let excess = buffer.count - limit
+            guard excess > 0 else { return }
+            buffer.removeFirst(excess)
+            dropped += excess
+        }
     }
 
     package let flushInterval: Duration
@@ -46,10 +54,7 @@ package final class UsageRecorder: Sendable {
         state.withLock { state in
             guard !state.stopped else { return }
             state.buffer.append(record)
-            if state.buffer.count > maxBuffered {
-                state.buffer.removeFirst(state.buffer.count - maxBuffered)
-                state.dropped += 1
-            }
+            state.dropOldest(beyond: maxBuffered)
         }
     }
 
@@ -72,11 +77,7 @@ package final class UsageRecorder: Sendable {
             // Kept for the next flush (the oldest give way first if the buffer fills meanwhile).
             let kept = state.withLock { state -> Int in
                 state.buffer.insert(contentsOf: batch, at: 0)
-                let excess = state.buffer.count - maxBuffered
-                if excess > 0 {
-                    state.buffer.removeFirst(excess)
-                    state.dropped += 1
-                }
+                state.dropOldest(beyond: maxBuffered)
                 return state.buffer.count
             }
             logger.warning(

@@ -38,4 +38,15 @@ import Testing
         await recorder.flush()  // the store is closed: the write fails
         #expect(recorder.pending == 10)
     }
+
+    @Test func aFullBufferDropsAndCountsTheOldest() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Store(path: directory.file(), logger: Self.logger)
+        let recorder = UsageRecorder(store: store, flushInterval: .seconds(60), maxBuffered: 6, logger: Self.logger)
+        for index in 0..<10 { recorder.record(record(index)) }
+        #expect(recorder.pending == 6)
+        #expect(recorder.dropped == 4)
+        await recorder.stop()
+        #expect(try await store.usageTotals(keyID: nil).requests == 6)
+    }
 }
