@@ -71,7 +71,7 @@ struct AnthropicStreamDecoder: ChatEventDecoder {
     }
 
     /// The events of a non-streamed message body.
-    func events(ofMessage body: [UInt8]) throws(ProviderError) -> [ChatEvent] {
+    func events(ofWholeAnswer body: [UInt8]) throws(ProviderError) -> [ChatEvent] {
         guard let message = try? JSONDecoder().decode(AnthropicWire.Message.self, from: Data(body)),
             let content = message.content
         else {

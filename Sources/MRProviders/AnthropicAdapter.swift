@@ -83,6 +83,14 @@ public struct AnthropicAdapter: ProviderAdapter {
     // MARK: Chat
 
     public func chat(_ request: ChatRequest) async throws(ProviderError) -> ChatStream {
+        try await endpoint.chat(
+            try chatHTTPRequest(request), streamed: request.stream,
+            decoder: AnthropicStreamDecoder(endpoint: endpoint), timeouts: request.timeouts)
+    }
+
+    /// The upstream request (kept out of line: see ``ProviderEndpoint/chat(_:streamed:decoder:timeouts:)``).
+    @inline(never)
+    func chatHTTPRequest(_ request: ChatRequest) throws(ProviderError) -> HTTPClientRequest {
         // The API takes the system prompt apart; system-role messages join it, in order.
         var systemParts = request.system.map { [$0] } ?? []
         systemParts += request.messages.filter { $0.role == "system" }.map(\.content)
@@ -97,17 +105,7 @@ public struct AnthropicAdapter: ProviderAdapter {
         } catch {
             throw endpoint.failure(.error, "cannot encode the request: \(error)")
         }
-        let timeouts = request.timeouts
-        let httpRequest = endpoint.chatRequest("messages", headers: headers, body: encoded, for: request)
-        let decoder = AnthropicStreamDecoder(endpoint: endpoint)
-        if request.stream {
-            let response = try await endpoint.open(httpRequest, timeouts: timeouts)
-            return try await endpoint.streamChat(response, decoder: decoder, timeouts: timeouts)
-        }
-        var oneShot = timeouts
-        oneShot.total = min(timeouts.total, timeouts.firstToken)
-        let bytes = try await endpoint.fetch(httpRequest, timeouts: oneShot)
-        return ProviderEndpoint.completedStream(try decoder.events(ofMessage: bytes))
+        return endpoint.chatRequest("messages", headers: headers, body: encoded, for: request)
     }
 
     // MARK: Embeddings

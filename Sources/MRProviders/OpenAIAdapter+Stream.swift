@@ -56,7 +56,7 @@ struct OpenAIStreamDecoder: ChatEventDecoder {
     }
 
     /// The events of a non-streamed `chat.completion` body.
-    func events(ofCompletion body: [UInt8]) throws(ProviderError) -> [ChatEvent] {
+    func events(ofWholeAnswer body: [UInt8]) throws(ProviderError) -> [ChatEvent] {
         let completion = try parse(body, what: "not an OpenAI chat completion")
         if let error = completion.error { throw Self.inStreamFailure(error, endpoint: endpoint) }
         guard let choice = completion.choices?.first(where: { ($0.index ?? 0) == 0 }) else {

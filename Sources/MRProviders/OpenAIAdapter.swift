@@ -62,6 +62,14 @@ public struct OpenAIAdapter: ProviderAdapter {
     // MARK: Chat
 
     public func chat(_ request: ChatRequest) async throws(ProviderError) -> ChatStream {
+        try await endpoint.chat(
+            try chatHTTPRequest(request), streamed: request.stream, decoder: OpenAIStreamDecoder(endpoint: endpoint),
+            timeouts: request.timeouts)
+    }
+
+    /// The upstream request (kept out of line: see ``ProviderEndpoint/chat(_:streamed:decoder:timeouts:)``).
+    @inline(never)
+    func chatHTTPRequest(_ request: ChatRequest) throws(ProviderError) -> HTTPClientRequest {
         var messages = request.messages
         if let system = request.system, !system.isEmpty {
             messages.insert(ChatMessage(role: "system", content: system), at: 0)
@@ -69,19 +77,7 @@ public struct OpenAIAdapter: ProviderAdapter {
         let body = OpenAIWire.ChatBody(
             model: request.model, messages: messages, temperature: request.temperature, maxTokens: request.maxTokens,
             stream: request.stream, streamOptions: request.stream ? .init(includeUsage: true) : nil)
-        let timeouts = request.timeouts
-        let httpRequest = endpoint.chatRequest(
-            "chat/completions", headers: authHeaders, body: try chatBytes(body), for: request)
-
-        if request.stream {
-            let response = try await endpoint.open(httpRequest, timeouts: timeouts)
-            return try await endpoint.streamChat(
-                response, decoder: OpenAIStreamDecoder(endpoint: endpoint), timeouts: timeouts)
-        }
-        var oneShot = timeouts
-        oneShot.total = min(timeouts.total, timeouts.firstToken)
-        let bytes = try await endpoint.fetch(httpRequest, timeouts: oneShot)
-        return ProviderEndpoint.completedStream(try OpenAIStreamDecoder(endpoint: endpoint).events(ofCompletion: bytes))
+        return endpoint.chatRequest("chat/completions", headers: authHeaders, body: try chatBytes(body), for: request)
     }
 
     // MARK: Embeddings

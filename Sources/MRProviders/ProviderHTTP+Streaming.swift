@@ -9,6 +9,8 @@ protocol ChatEventDecoder: Sendable {
     /// The body ended cleanly but without the terminator. When the answer had reached its end anyway (a finish
     /// reason was seen), emits the remaining events, `.finish` last, and returns true; false means it was cut.
     mutating func endOfBody(emit: (ChatEvent) -> Void) -> Bool
+    /// The events of a whole (non-streamed) answer body.
+    func events(ofWholeAnswer body: [UInt8]) throws(ProviderError) -> [ChatEvent]
 }
 
 /// Where a streamed answer stands: the parser and decoder states and the events not yet handed out.
@@ -51,6 +53,25 @@ struct StreamProgress<Decoder: ChatEventDecoder>: Sendable {
 }
 
 extension ProviderEndpoint {
+    /// Sends a chat request an adapter built and reads its answer: streamed (see ``streamChat``) or whole, in
+    /// which case the answer must arrive within the first-token limit.
+    ///
+    /// Adapters build the request in a synchronous function and call this one, so that the encoding's
+    /// temporaries live on the thread's stack and not in the async frame, which stays allocated (in the
+    /// task) until the first event arrives: at 5,000 streams opening at once, every kilobyte of it is 5 MB.
+    func chat<Decoder: ChatEventDecoder>(
+        _ request: HTTPClientRequest, streamed: Bool, decoder: Decoder, timeouts: ChatTimeouts
+    ) async throws(ProviderError) -> ChatStream {
+        if streamed {
+            let response = try await open(request, timeouts: timeouts)
+            return try await streamChat(response, decoder: decoder, timeouts: timeouts)
+        }
+        var oneShot = timeouts
+        oneShot.total = min(timeouts.total, timeouts.firstToken)
+        let bytes = try await fetch(request, timeouts: oneShot)
+        return Self.completedStream(try decoder.events(ofWholeAnswer: bytes))
+    }
+
     /// Reads a streamed (SSE) chat answer: waits for its first event within the first-token limit (so failures
     /// before the answer starts are thrown here, where a router can still fall back), then hands the rest out
     /// through the returned stream as its consumer asks for it.
@@ -61,40 +82,18 @@ extension ProviderEndpoint {
     func streamChat<Decoder: ChatEventDecoder>(
         _ response: HTTPClientResponse, decoder: Decoder, timeouts: ChatTimeouts
     ) async throws(ProviderError) -> ChatStream {
-        let body = response.body
-        let progress = try await firstEvents(body: body, progress: StreamProgress(decoder: decoder), timeouts: timeouts)
         // The consumer reads the body itself: no pump task and no AsyncThrowingStream between the transfer and
-        // the router (each was a task, a wake-up per event and allocations on every routed call).
-        return ChatStream(
-            reader: StreamedChatReader(body: body, progress: progress, endpoint: self, timeouts: timeouts))
+        // the router (each was a task, a wake-up per event and allocations on every routed call). The reader
+        // also keeps the parse state while the first event is awaited, so no async frame holds a copy of it.
+        let reader = StreamedChatReader(
+            body: response.body, progress: StreamProgress(decoder: decoder), endpoint: self, timeouts: timeouts)
+        try await reader.readFirstEvents()
+        return ChatStream(reader: reader)
     }
 
     /// A body that ended before the answer's terminator.
     func cutFailure() -> ProviderError {
         failure(.error, "stream cut: the response ended before the answer was finished")
-    }
-
-    /// Reads until the first event, the end of the body, or a failure. The first-token deadline is the request's
-    /// `firstEvent` limit, kept by the HTTP client's driver: no timer task and no task group per call (both cost
-    /// wake-ups and allocations on every routed request); the read fails with a timeout when it passes.
-    private func firstEvents<Decoder: ChatEventDecoder>(
-        body: HTTPClientResponseBody, progress: StreamProgress<Decoder>, timeouts: ChatTimeouts
-    ) async throws(ProviderError) -> StreamProgress<Decoder> {
-        var progress = progress
-        var iterator = body.makeAsyncIterator()
-        do throws(ProviderError) {
-            while progress.events.isEmpty, !progress.bodyEnded, !progress.decoder.isComplete {
-                try await progress.step(&iterator, endpoint: self, timeouts: timeouts)
-            }
-        } catch  where error.kind == .timeout && error.message.hasPrefix("first token timeout") {
-            throw failure(.timeout, "first token timeout: no token within \(format(timeouts.firstToken))")
-        }
-        body.markFirstEvent()
-        if progress.events.isEmpty && progress.bodyEnded && !progress.decoder.isComplete {
-            // Ended before anything was said: complete only if a finish reason came (an empty answer).
-            guard progress.decoder.endOfBody(emit: { progress.events.append($0) }) else { throw cutFailure() }
-        }
-        return progress
     }
 }
 
@@ -121,6 +120,27 @@ final class StreamedChatReader<Decoder: ChatEventDecoder>: ChatEventReader, @unc
         self.progress = progress
         self.endpoint = endpoint
         self.timeouts = timeouts
+    }
+
+    /// Reads until the first event, the end of the body, or a failure. The first-token deadline is the request's
+    /// `firstEvent` limit, kept by the HTTP client's driver: no timer task and no task group per call (both cost
+    /// wake-ups and allocations on every routed request); the read fails with a timeout when it passes.
+    func readFirstEvents() async throws(ProviderError) {
+        do throws(ProviderError) {
+            while progress.events.isEmpty, !progress.bodyEnded, !progress.decoder.isComplete {
+                try await progress.step(&iterator, endpoint: endpoint, timeouts: timeouts)
+            }
+        } catch  where error.kind == .timeout && error.message.hasPrefix("first token timeout") {
+            throw endpoint.failure(.timeout, "first token timeout: no token within \(format(timeouts.firstToken))")
+        }
+        body.markFirstEvent()
+        if progress.events.isEmpty && progress.bodyEnded && !progress.decoder.isComplete {
+            // Ended before anything was said: complete only if a finish reason came (an empty answer). Collected
+            // apart: the closure must not touch `progress` while `endOfBody` mutates it.
+            var tail: [ChatEvent] = []
+            guard progress.decoder.endOfBody(emit: { tail.append($0) }) else { throw endpoint.cutFailure() }
+            progress.events = tail
+        }
     }
 
     func next() async throws(ProviderError) -> ChatEvent? {

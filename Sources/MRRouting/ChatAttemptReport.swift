@@ -78,3 +78,17 @@ public struct RouteTrace: Sendable, Hashable {
         return (Double(usage.promptTokens) * input + Double(usage.completionTokens) * output) / 1_000_000
     }
 }
+
+extension RouteTrace {
+    /// The trace of an answer `candidate` gave.
+    init(
+        _ candidate: RouteCandidate, attempts: Int, upstreamTime: Duration, receivedAt: ContinuousClock.Instant,
+        committedAt: ContinuousClock.Instant
+    ) {
+        self.init(
+            model: candidate.model, provider: candidate.deployment.providerID, attempts: attempts,
+            upstreamTime: upstreamTime, receivedAt: receivedAt, committedAt: committedAt,
+            inputCostPerMTok: candidate.deployment.inputCostPerMTok,
+            outputCostPerMTok: candidate.deployment.outputCostPerMTok)
+    }
+}

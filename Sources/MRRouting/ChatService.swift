@@ -123,10 +123,60 @@ package final class ChatService: Sendable {
 
     /// Plans, then calls candidates in order until `call` returns; every failure is recorded, and the
     /// request's error is built from all of them.
+    ///
+    /// The synchronous steps (planning, admission, recording a failure, the final error) are functions kept
+    /// out of line: inlined, their temporaries would sit in this function's async frame, which stays allocated
+    /// (in the task) for as long as the call is waiting for upstream: 4 KB of it per request, before.
     func run<Value>(
         model: String, endpoint: Capability, route: RouteOptions, receivedAt: ContinuousClock.Instant,
         usage: UsageContext, call: (RouteCandidate, any ProviderAdapter) async throws -> Value
     ) async throws(RoutingError) -> Attempted<Value> {
+        let plan = try plan(model: model, endpoint: endpoint, route: route, usage: usage)
+        var failures: [(RouteCandidate, ProviderError)] = []
+        var attempts = 0
+        var upstreamTime = Duration.zero
+        for candidate in plan.ordered where attempts < plan.maxAttempts {
+            if Task.isCancelled { throw .cancelled }
+            let startedAt = ContinuousClock.now
+            guard let adapter = admit(candidate, lastResort: plan.lastResort, at: startedAt, failures: &failures)
+            else { continue }
+            attempts += 1
+            do {
+                let value = try await call(candidate, adapter)
+                let now = ContinuousClock.now
+                upstreamTime += now - startedAt
+                return Attempted(
+                    value: value, candidate: candidate, attempt: attempts, startedAt: startedAt,
+                    trace: RouteTrace(
+                        candidate, attempts: attempts, upstreamTime: upstreamTime, receivedAt: receivedAt,
+                        committedAt: now))
+            } catch {
+                upstreamTime += ContinuousClock.now - startedAt
+                failures.append(
+                    (
+                        candidate,
+                        try recordFailedCall(
+                            error, candidate: candidate, endpoint: endpoint, attempt: attempts, startedAt: startedAt,
+                            usage: usage)
+                    ))
+            }
+        }
+        throw failedRequest(failures, attempts: attempts, endpoint: endpoint, usage: usage)
+    }
+
+    /// The candidates to call, in order, and how many calls the request may make.
+    struct Plan {
+        var ordered: [RouteCandidate]
+        var maxAttempts: Int
+        /// Every candidate's circuit is open: they are tried anyway (the never-route-into-nothing rule).
+        var lastResort: Bool
+    }
+
+    /// Resolves and decides; a request that cannot be routed is recorded and thrown here.
+    @inline(never)
+    func plan(model: String, endpoint: Capability, route: RouteOptions, usage: UsageContext) throws(RoutingError)
+        -> Plan
+    {
         let decision: RouteDecision
         do {
             decision = planner(route).decide(try candidates(for: model, endpoint: endpoint, route: route))
@@ -136,9 +186,9 @@ package final class ChatService: Sendable {
             }
             throw error
         }
-        let (ordered, maxAttempts, lastResort): ([RouteCandidate], Int, Bool)
         switch decision {
-        case .attempt(let list, let limit, let resort): (ordered, maxAttempts, lastResort) = (list, limit, resort)
+        case .attempt(let list, let limit, let resort):
+            return Plan(ordered: list, maxAttempts: limit, lastResort: resort)
         case .rateLimited(let wait):
             recordUsage(usage, endpoint: endpoint, candidate: nil, outcome: "RATE_LIMITED", attempts: 0)
             throw RoutingError(
@@ -148,51 +198,52 @@ package final class ChatService: Sendable {
             recordUsage(usage, endpoint: endpoint, candidate: nil, outcome: "NO_MODEL_AVAILABLE", attempts: 0)
             throw RoutingError(kind: .noModelAvailable, detail: reason)
         }
-        var failures: [(RouteCandidate, ProviderError)] = []
-        var attempts = 0
-        var upstreamTime = Duration.zero
-        for candidate in ordered where attempts < maxAttempts {
-            if Task.isCancelled { throw .cancelled }
-            let startedAt = ContinuousClock.now
-            // A last resort goes through an open circuit on purpose; otherwise the breaker may refuse (another
-            // request took the half-open trial meanwhile): pass over it without using up an attempt.
-            guard lastResort || tracker.admit(candidate.id, at: startedAt) else { continue }
-            guard let adapter = adapters[candidate.deployment.providerID] else {
-                tracker.recordNeutral(candidate.id)  // give back a trial slot `admit` may have handed out
-                failures.append((candidate, ProviderError(kind: .error, message: "provider is not configured")))
-                continue
-            }
-            attempts += 1
-            do {
-                let value = try await call(candidate, adapter)
-                let now = ContinuousClock.now
-                upstreamTime += now - startedAt
-                let trace = RouteTrace(
-                    model: candidate.model, provider: candidate.deployment.providerID, attempts: attempts,
-                    upstreamTime: upstreamTime, receivedAt: receivedAt, committedAt: now,
-                    inputCostPerMTok: candidate.deployment.inputCostPerMTok,
-                    outputCostPerMTok: candidate.deployment.outputCostPerMTok)
-                return Attempted(
-                    value: value, candidate: candidate, attempt: attempts, startedAt: startedAt, trace: trace)
-            } catch {
-                upstreamTime += ContinuousClock.now - startedAt
-                let midStream = error as? MidStreamFailure
-                let failure = midStream?.error ?? Self.providerError(error)
-                record(
-                    failure: failure, candidate: candidate, endpoint: endpoint, attempt: attempts,
-                    startedAt: startedAt, ttft: midStream?.ttft, midStream: midStream != nil)
-                if failure.kind == .cancelled {
-                    recordUsage(
-                        usage, endpoint: endpoint, candidate: candidate, outcome: "CANCELLED", attempts: attempts)
-                    throw .cancelled
-                }
-                failures.append((candidate, failure))
-            }
+    }
+
+    /// The adapter to call `candidate` with, or nil to pass over it: a last resort goes through an open circuit
+    /// on purpose; otherwise the breaker may refuse (another request took the half-open trial meanwhile), which
+    /// does not use up an attempt. A provider with no adapter is a failure.
+    @inline(never)
+    func admit(
+        _ candidate: RouteCandidate, lastResort: Bool, at now: ContinuousClock.Instant,
+        failures: inout [(RouteCandidate, ProviderError)]
+    ) -> (any ProviderAdapter)? {
+        guard lastResort || tracker.admit(candidate.id, at: now) else { return nil }
+        guard let adapter = adapters[candidate.deployment.providerID] else {
+            tracker.recordNeutral(candidate.id)  // give back a trial slot `admit` may have handed out
+            failures.append((candidate, ProviderError(kind: .error, message: "provider is not configured")))
+            return nil
         }
+        return adapter
+    }
+
+    /// Records a failed call and returns its failure; a cancellation ends the request (thrown).
+    @inline(never)
+    func recordFailedCall(
+        _ error: any Error, candidate: RouteCandidate, endpoint: Capability, attempt: Int,
+        startedAt: ContinuousClock.Instant, usage: UsageContext
+    ) throws(RoutingError) -> ProviderError {
+        let midStream = error as? MidStreamFailure
+        let failure = midStream?.error ?? Self.providerError(error)
+        record(
+            failure: failure, candidate: candidate, endpoint: endpoint, attempt: attempt, startedAt: startedAt,
+            ttft: midStream?.ttft, midStream: midStream != nil)
+        if failure.kind == .cancelled {
+            recordUsage(usage, endpoint: endpoint, candidate: candidate, outcome: "CANCELLED", attempts: attempt)
+            throw .cancelled
+        }
+        return failure
+    }
+
+    /// The request's error once every candidate was tried, recorded.
+    @inline(never)
+    func failedRequest(
+        _ failures: [(RouteCandidate, ProviderError)], attempts: Int, endpoint: Capability, usage: UsageContext
+    ) -> RoutingError {
         let error = Self.finalError(failures, attempts: attempts)
         recordUsage(
             usage, endpoint: endpoint, candidate: failures.last?.0, outcome: error.errorCode, attempts: attempts)
-        throw error
+        return error
     }
 
     static func providerError(_ error: any Error) -> ProviderError {
