@@ -16,6 +16,15 @@ struct ScriptedHandler: HTTPHandler {
     let produced = TestCounter()
 
     func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        let result = respond(request)
+        // `?deferred`: the same answer from a deferred handler, whose task then produces a stream itself.
+        if request.query.contains(where: { $0.name == "deferred" }), case .response(let response) = result {
+            return .deferred { response }
+        }
+        return result
+    }
+
+    private func respond(_ request: HTTPRequest) -> HTTPHandlerResult {
         switch request.path {
         case "/hello":
             return .response(HTTPResponse(status: 200, contentType: "text/plain", bytes: Array("hi".utf8)))
@@ -188,22 +197,28 @@ func startServer(
         #expect(response.text == "later")
     }
 
-    @Test(arguments: ServerMode.allCases) func streamsABody(mode: ServerMode) async throws {
+    /// Each streaming test also runs with the stream coming from a deferred handler (`?deferred`), whose own task
+    /// produces the body, instead of a producer task the server starts.
+    static let streamCases = ServerMode.allCases.flatMap { mode in [(mode, ""), (mode, "?deferred")] }
+
+    @Test(arguments: streamCases) func streamsABody(mode: ServerMode, query: String) async throws {
         let server = try startServer(ScriptedHandler(), mode: mode)
         defer { Task { await server.shutdown() } }
-        let response = try await httpRequest(port: server.port, "GET", "/stream")
+        let response = try await httpRequest(port: server.port, "GET", "/stream\(query)")
         #expect(response.status == 200)
         let lines = response.text.split(separator: "\n")
         #expect(lines.count == 50)
         #expect(lines.last == "line 49")
     }
 
-    @Test(arguments: ServerMode.allCases) func clientDisconnectCancelsTheProducer(mode: ServerMode) async throws {
+    @Test(arguments: streamCases) func clientDisconnectCancelsTheProducer(mode: ServerMode, query: String)
+        async throws
+    {
         let handler = ScriptedHandler()
         let server = try startServer(handler, mode: mode)
         defer { Task { await server.shutdown() } }
         let connection = try RawHTTPConnection(port: server.port)
-        try await connection.send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await connection.send("GET /forever\(query) HTTP/1.1\r\nHost: x\r\n\r\n")
         let head = try await connection.read(until: "event: start")
         #expect(head.contains("200"))
         _ = try await connection.read(until: ": hb")  // heartbeats flow while idle
@@ -212,14 +227,14 @@ func startServer(
         #expect(await eventually { server.activeRequests == 0 })
     }
 
-    @Test(arguments: ServerMode.allCases) func slowClientGetsBackPressureNotUnboundedBuffering(mode: ServerMode)
-        async throws
-    {
+    @Test(arguments: streamCases) func slowClientGetsBackPressureNotUnboundedBuffering(
+        mode: ServerMode, query: String
+    ) async throws {
         let handler = ScriptedHandler()
         let server = try startServer(handler, mode: mode)
         defer { Task { await server.shutdown() } }
         let connection = try RawHTTPConnection(port: server.port)
-        try await connection.send("GET /firehose HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await connection.send("GET /firehose\(query) HTTP/1.1\r\nHost: x\r\n\r\n")
         // Read nothing for a while: the producer must stall far short of the 10 MiB it wants to write.
         #expect(await eventually { handler.produced.count > 0 })
         try await Task.sleep(for: .milliseconds(300))
@@ -254,7 +269,7 @@ func startServer(
         #expect(try await httpRequest(port: server.port, "GET", "/hello").status == 200)
     }
 
-    @Test(arguments: ServerMode.allCases) func shutdownFinishesInFlightWorkAndStopsAccepting(mode: ServerMode)
+    @Test(arguments: streamCases) func shutdownFinishesInFlightWorkAndStopsAccepting(mode: ServerMode, query: String)
         async throws
     {
         let handler = ScriptedHandler()
@@ -263,7 +278,7 @@ func startServer(
         let slow = Task { try await httpRequest(port: port, "GET", "/deferred") }
         #expect(await handler.deferredStarted.wait())
         let stream = try RawHTTPConnection(port: port)
-        try await stream.send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await stream.send("GET /forever\(query) HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try await stream.read(until: "event: start")
         let shutdown = Task { await server.shutdown(gracePeriod: .seconds(5)) }
         #expect(await handler.streamCancelled.wait())  // streams are asked to end
