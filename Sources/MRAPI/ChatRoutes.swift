@@ -79,26 +79,9 @@ enum ChatRoutes {
     /// Routes, waits for the first token, then answers with the event stream.
     static func stream(_ chat: ChatService, _ routed: RoutedChatRequest) async throws -> HTTPResponse {
         let session = try await chat.stream(routed)
-        let receivedAt = routed.receivedAt
+        let format = SPECChatEvents(receivedAt: routed.receivedAt)
         return ServerSentEvents.response(headers: ChatWire.headers(session.trace)) { writer in
-            defer { session.close() }
-            do {
-                while let event = try await session.next() {
-                    if case .token(let text) = event { try await writer.write(ChatWire.tokenEvent(text)) }
-                }
-            } catch let error as RoutingError {
-                if error.kind != .cancelled {
-                    try await writer.write(ChatWire.errorEvent(error))
-                } else if !writer.isClosed {
-                    // Cancelled with the client still there: the server is shutting down. Say so.
-                    try await writer.write(ChatWire.errorEvent(ChatWire.shuttingDown))
-                }
-                return
-            }
-            try await writer.write(
-                ChatWire.doneEvent(
-                    trace: session.trace, finishReason: session.finishReason ?? "stop", usage: session.usage,
-                    latency: .now - receivedAt, ttft: session.ttft))
+            try await ChatRelay.run(session, as: format, to: writer)
         }
     }
 }

@@ -99,3 +99,24 @@ enum ChatWire {
         return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
+
+/// The SPEC's SSE events for a streamed answer (`GET /api/chat/stream`, `POST /api/chat/stream/multi`).
+struct SPECChatEvents: ChatStreamFormat {
+    /// When the request arrived, for the `done` event's `latency_ms`.
+    let receivedAt: ContinuousClock.Instant
+
+    var opening: [UInt8] { [] }
+
+    @inline(never)
+    func token(_ text: String) -> [UInt8] { ChatWire.tokenEvent(text) }
+
+    @inline(never)
+    func ending(_ session: ChatSession) -> [UInt8] {
+        ChatWire.doneEvent(
+            trace: session.trace, finishReason: session.finishReason ?? "stop", usage: session.usage,
+            latency: .now - receivedAt, ttft: session.ttft)
+    }
+
+    @inline(never)
+    func failure(_ error: any HTTPResponseError) -> [UInt8] { ChatWire.errorEvent(error) }
+}

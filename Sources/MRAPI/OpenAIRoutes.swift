@@ -59,24 +59,7 @@ enum OpenAIRoutes {
             id: OpenAIWire.completionID(), created: OpenAIWire.now, model: session.trace.model,
             includeUsage: includeUsage)
         return ServerSentEvents.response(headers: ChatWire.headers(session.trace)) { writer in
-            defer { session.close() }
-            try await writer.write(chunks.roleChunk)
-            do {
-                while let event = try await session.next() {
-                    if case .token(let text) = event { try await writer.write(chunks.contentChunk(text)) }
-                }
-            } catch let error as RoutingError {
-                if error.kind != .cancelled {
-                    try await writer.write(OpenAIChunks.errorChunk(error))
-                } else if !writer.isClosed {
-                    try await writer.write(OpenAIChunks.errorChunk(ChatWire.shuttingDown))
-                }
-                return
-            }
-            var tail = chunks.finishChunk(session.finishReason ?? "stop")
-            if includeUsage { tail += chunks.usageChunk(session.usage) }
-            tail += OpenAIChunks.done
-            try await writer.write(tail)
+            try await ChatRelay.run(session, as: chunks, to: writer)
         }
     }
 }

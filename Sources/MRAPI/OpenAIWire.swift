@@ -224,3 +224,21 @@ struct EmbeddingRequestBody: Decodable {
         return body
     }
 }
+
+extension OpenAIChunks: ChatStreamFormat {
+    var opening: [UInt8] { roleChunk }
+
+    @inline(never)
+    func token(_ text: String) -> [UInt8] { contentChunk(text) }
+
+    /// The finish chunk, the usage chunk when the client asked for it, and `[DONE]`.
+    @inline(never)
+    func ending(_ session: ChatSession) -> [UInt8] {
+        var tail = finishChunk(session.finishReason ?? "stop")
+        if includeUsage { tail += usageChunk(session.usage) }
+        return tail + Self.done
+    }
+
+    @inline(never)
+    func failure(_ error: any HTTPResponseError) -> [UInt8] { Self.errorChunk(error) }
+}

@@ -323,13 +323,20 @@ final class ServerCore: @unchecked Sendable {
                 do {
                     try await body.produce(writer)
                 } catch {
-                    if !(error is CancellationError) && (error as? HTTPServerError) != .clientGone {
-                        logger.warning("stream producer failed: \(error)")
-                    }
+                    Self.producerFailed(error, logger: logger)
                 }
                 stream.finish()
             })
         if let heartbeat = body.heartbeat { heartbeats.add(stream, heartbeat: heartbeat) }
+    }
+
+    /// Logs a producer's failure, unless the client left or it was cancelled. Out of line: the producer's task
+    /// keeps its frame for the stream's life, and the message's temporaries need not be in it.
+    @inline(never)
+    private static func producerFailed(_ error: any Error, logger: Logger) {
+        if !(error is CancellationError) && (error as? HTTPServerError) != .clientGone {
+            logger.warning("stream producer failed: \(error)")
+        }
     }
 
     // MARK: Request head

@@ -185,6 +185,13 @@ public struct ChatStream: AsyncSequence, Sendable {
 
         public mutating func next() async throws(ProviderError) -> ChatEvent? {
             if let reader { return try await reader.next() }
+            return try await nextFromStream()
+        }
+
+        /// Out of line: the stream path's frame is allocated only by the (simulated) calls that take it, not
+        /// by every routed stream's consumer, which holds this frame for the stream's life.
+        @inline(never)
+        mutating func nextFromStream() async throws(ProviderError) -> ChatEvent? {
             guard var iterator = base else { return nil }
             defer { base = iterator }
             do {

@@ -34,6 +34,13 @@ struct StreamProgress<Decoder: ChatEventDecoder>: Sendable {
         } catch {
             throw endpoint.transportFailure(error, timeouts: timeouts)
         }
+        consume(chunk, endpoint: endpoint)
+    }
+
+    /// Parses one chunk, or the end of the body (nil). Out of line so the parser's temporaries live on the
+    /// thread's stack, not in the async frame of ``step``, which a stream's task keeps for the stream's life.
+    @inline(never)
+    mutating func consume(_ chunk: [UInt8]?, endpoint: ProviderEndpoint) {
         guard let chunk else {
             bodyEnded = true
             parser.finish()
@@ -158,14 +165,7 @@ final class StreamedChatReader<Decoder: ChatEventDecoder>: ChatEventReader, @unc
                 return nil
             }
             if progress.bodyEnded {
-                // Collected apart: the closure must not touch `progress` while `endOfBody` mutates it (a class
-                // property, so overlapping accesses trap at run time).
-                var tail: [ChatEvent] = []
-                guard progress.decoder.endOfBody(emit: { tail.append($0) }) else {
-                    ended = true
-                    throw endpoint.cutFailure()
-                }
-                progress.events = tail
+                try endOfBody()
                 continue
             }
             do {
@@ -177,8 +177,22 @@ final class StreamedChatReader<Decoder: ChatEventDecoder>: ChatEventReader, @unc
         }
     }
 
+    /// The body ended cleanly: the decoder's last events, or a cut when the answer had not finished.
+    @inline(never)
+    private func endOfBody() throws(ProviderError) {
+        // Collected apart: the closure must not touch `progress` while `endOfBody` mutates it (a class
+        // property, so overlapping accesses trap at run time).
+        var tail: [ChatEvent] = []
+        guard progress.decoder.endOfBody(emit: { tail.append($0) }) else {
+            ended = true
+            throw endpoint.cutFailure()
+        }
+        progress.events = tail
+    }
+
     /// Reads what little follows the terminator so the connection can be reused: what is already in at once,
     /// the rest (rare: the body's end came later than the terminator) by a task. Failures no longer matter.
+    @inline(never)
     private func drain() {
         var drained = 0
         reading: while !progress.bodyEnded, drained < 64 * 1024 {

@@ -111,7 +111,9 @@ struct ProviderEndpoint: Sendable {
 
     // MARK: Classification
 
-    /// A transport failure or one of our timeouts.
+    /// A transport failure or one of our timeouts. Out of line: it builds messages, and inlined into a streamed
+    /// read its temporaries would sit in that read's async frame.
+    @inline(never)
     func transportFailure(_ error: HTTPClientError, timeouts: ChatTimeouts) -> ProviderError {
         switch error {
         case .cancelled: return .cancelled

@@ -65,12 +65,7 @@ package final class ChatSession: @unchecked Sendable {
         }
         guard let event else {
             iterator = nil
-            // A cancelled consumer sees the stream end rather than an error.
-            if Task.isCancelled { throw fail(CancellationError()) }
-            guard finishReason != nil else {
-                throw fail(ProviderError(kind: .error, message: "stream cut: the answer ended without a finish"))
-            }
-            succeed()
+            try ended()
             return nil
         }
         note(event)
@@ -98,6 +93,19 @@ package final class ChatSession: @unchecked Sendable {
             usage: usage, cost: trace.cost(of: usage), latency: .now - request.receivedAt, ttft: ttft)
     }
 
+    /// The upstream stream ended: a success only when the answer finished. Out of line, like the other
+    /// recording steps: the consuming task keeps ``next()``'s frame for the stream's life.
+    @inline(never)
+    private func ended() throws(RoutingError) {
+        // A cancelled consumer sees the stream end rather than an error.
+        if Task.isCancelled { throw fail(CancellationError()) }
+        guard finishReason != nil else {
+            throw fail(ProviderError(kind: .error, message: "stream cut: the answer ended without a finish"))
+        }
+        succeed()
+    }
+
+    @inline(never)
     private func succeed() {
         guard markDone() else { return }
         service.recordSuccess(
@@ -108,6 +116,7 @@ package final class ChatSession: @unchecked Sendable {
             cost: trace.cost(of: usage), latency: .now - request.receivedAt, ttft: ttft)
     }
 
+    @inline(never)
     private func fail(_ error: any Error) -> RoutingError {
         let failure = ChatService.providerError(error)
         let routing =
