@@ -40,29 +40,21 @@ extension ChatService {
             var collected = Collected()
             do {
                 for try await event in try await adapter.chat(call) {
-                    switch event {
-                    case .token(let text):
-                        if collected.ttft == nil { collected.ttft = .now - startedAt }
-                        collected.text += text
-                    case .usage(let usage): collected.usage = usage
-                    case .finish(let reason): collected.finishReason = reason
-                    }
+                    collected.add(event, startedAt: startedAt)
                 }
             } catch {
                 collected.failure = Self.providerError(error)
             }
-            if collected.failure == nil && Task.isCancelled { throw ProviderError.cancelled }
-            if collected.failure == nil && collected.finishReason == nil {
-                collected.failure = ProviderError(
-                    kind: .error, message: "stream cut: the response ended before the answer was finished")
-            }
-            if let failure = collected.failure {
-                guard collected.ttft != nil else { throw failure }
-                // Failed after tokens: record it as mid-stream here, then let the loop fall back.
-                throw MidStreamFailure(error: failure, ttft: collected.ttft)
-            }
+            try collected.checkComplete()
             return collected
         }
+        return completed(done, request: request)
+    }
+
+    /// Records a whole answer's success and builds it (out of line, like the other synchronous steps of a call:
+    /// see ``run(model:endpoint:route:receivedAt:usage:call:)``).
+    @inline(never)
+    func completed(_ done: Attempted<Collected>, request: RoutedChatRequest) -> ChatCompletion {
         let value = done.value
         let now = ContinuousClock.now
         recordSuccess(
@@ -89,6 +81,13 @@ extension ChatService {
                     model: candidate.deployment.upstreamID, input: request.input, timeouts: timeouts,
                     priority: .traffic))
         }
+        recordEmbedded(done, request: request)
+        return (done.value, done.trace)
+    }
+
+    /// Records an embeddings call's success (out of line, as ``completed(_:request:)``).
+    @inline(never)
+    func recordEmbedded(_ done: Attempted<EmbeddingResult>, request: RoutedEmbeddingRequest) {
         let now = ContinuousClock.now
         recordSuccess(
             candidate: done.candidate, endpoint: .embedding, attempt: done.attempt, startedAt: done.startedAt,
@@ -96,12 +95,12 @@ extension ChatService {
         recordUsage(
             request.usage, endpoint: .embedding, candidate: done.candidate, outcome: "ok", attempts: done.attempt,
             usage: done.value.usage, cost: done.trace.cost(of: done.value.usage), latency: now - request.receivedAt)
-        return (done.value, done.trace)
     }
 
     /// The upstream request before the deployment's own model name is filled in. Always streamed upstream:
     /// the three timeouts (first token, idle, total) then mean what they say for every call, time to first
     /// token is measured for latency routing, and a non-streamed client's answer is assembled here.
+    @inline(never)
     func upstreamRequest(_ request: RoutedChatRequest) -> ChatRequest {
         ChatRequest(
             model: "", messages: request.messages, system: request.system, temperature: request.temperature,
@@ -124,6 +123,30 @@ struct Collected: Sendable {
     var finishReason: String?
     var ttft: Duration?
     var failure: ProviderError?
+
+    mutating func add(_ event: ChatEvent, startedAt: ContinuousClock.Instant) {
+        switch event {
+        case .token(let text):
+            if ttft == nil { ttft = .now - startedAt }
+            self.text += text
+        case .usage(let usage): self.usage = usage
+        case .finish(let reason): finishReason = reason
+        }
+    }
+
+    /// Throws unless the answer finished: the failure before any token (the router may fall back), or after
+    /// tokens as a ``MidStreamFailure`` (recorded as such; no client saw them, so it falls back too).
+    @inline(never)
+    mutating func checkComplete() throws {
+        if failure == nil && Task.isCancelled { throw ProviderError.cancelled }
+        if failure == nil && finishReason == nil {
+            failure = ProviderError(
+                kind: .error, message: "stream cut: the response ended before the answer was finished")
+        }
+        guard let failure else { return }
+        guard ttft != nil else { throw failure }
+        throw MidStreamFailure(error: failure, ttft: ttft)
+    }
 }
 
 /// A failure after tokens of an answer no client has seen yet.
