@@ -17,7 +17,8 @@ struct ScriptedHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
         let result = respond(request)
-        // `?deferred`: the same answer from a deferred handler, whose task then produces a stream itself.
+        // `?deferred`: the same answer from a deferred handler (a stream body is then produced by the server's
+        // producer task, as for the chat routes).
         if request.query.contains(where: { $0.name == "deferred" }), case .response(let response) = result {
             return .deferred { response }
         }
@@ -197,8 +198,8 @@ func startServer(
         #expect(response.text == "later")
     }
 
-    /// Each streaming test also runs with the stream coming from a deferred handler (`?deferred`), whose own task
-    /// produces the body, instead of a producer task the server starts.
+    /// Each streaming test also runs with the stream answered by a deferred handler (`?deferred`), the path the
+    /// chat routes take, as well as by a synchronous one.
     static let streamCases = ServerMode.allCases.flatMap { mode in [(mode, ""), (mode, "?deferred")] }
 
     @Test(arguments: streamCases) func streamsABody(mode: ServerMode, query: String) async throws {

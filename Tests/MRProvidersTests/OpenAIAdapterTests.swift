@@ -102,6 +102,16 @@ import Testing
         }
     }
 
+    /// An empty answer whose body ends without `[DONE]`: the body ends before any event, and the finish
+    /// reason decides that it is complete (the first-event read's end-of-body path).
+    @Test func emptyAnswerWithoutDoneCountsAsComplete() async throws {
+        try await withFake { fake, client in
+            fake.script(.answer(FakeAnswer(tokens: [], sendDone: false)))
+            let outcome = await runChat(Self.adapter(fake, client), chatRequest())
+            #expect(outcome.error == nil && outcome.finish == "stop" && outcome.text == "")
+        }
+    }
+
     @Test func noKeyMeansNoAuthorizationHeader() async throws {
         try await withFake { fake, client in
             _ = await runChat(Self.adapter(fake, client, key: nil), chatRequest())
