@@ -142,11 +142,8 @@ final class StreamedChatReader<Decoder: ChatEventDecoder>: ChatEventReader, @unc
         }
         body.markFirstEvent()
         if progress.events.isEmpty && progress.bodyEnded && !progress.decoder.isComplete {
-            // Ended before anything was said: complete only if a finish reason came (an empty answer). Collected
-            // apart: the closure must not touch `progress` while `endOfBody` mutates it.
-            var tail: [ChatEvent] = []
-            guard progress.decoder.endOfBody(emit: { tail.append($0) }) else { throw endpoint.cutFailure() }
-            progress.events = tail
+            // Ended before anything was said: complete only if a finish reason came (an empty answer).
+            try endOfBody()
         }
     }
 
