@@ -14,44 +14,12 @@ cd "$(dirname "$0")/../.."
 [ "$#" -ge 2 ] || { echo "usage: $0 BINARY BINARY [...]" >&2; exit 2; }
 rounds="${ROUNDS:-2}" duration="${DURATION:-8}" conns="${CONNS:-5000}"
 scripts/install-deps.sh wrk nginx-light curl
-work="$(mktemp -d)"
-mkdir -p "$work/nginx"
 nginx_port=18591 router_port=18590 key=bench-admin-key
-cleanup() {
-  [ -n "${router_pid:-}" ] && kill "$router_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ulimit -n 30000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-python3 bench/proxy/fixtures.py "$work" "$nginx_port" 18593
-nginx -c "$work/nginx.conf"
-cat >"$work/modelrouter.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$router_port
-storage:
-  path: $work/router.db
-auth:
-  admin_key: $key
-providers:
-  - {id: bench, type: openai, base_url: "http://127.0.0.1:$nginx_port/v1", discover: false, probe: false,
-     models: [{id: bench/fixed, capabilities: [chat]}]}
-  - {id: slow, type: openai, base_url: "http://127.0.0.1:$nginx_port/slow/v1", discover: false, probe: false,
-     models: [{id: bench/slow, capabilities: [chat]}]}
-probes:
-  interval: 0
-YAML
-for name in fixed slow; do
-  stream=$([ "$name" = slow ] && echo ',"stream":true' || echo ',"max_tokens":16')
-  cat >"$work/$name.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"model":"bench/$name","messages":[{"role":"user","content":"Hello"}]$stream}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $key"
-LUA
-done
+source bench/proxy/common.sh
+start_fixtures "$work" "$nginx_port" 18593
+write_router_config "$work/modelrouter.yaml" "$router_port" "$nginx_port" "$work" "$key"
+wrk_script "$work/fixed.lua" '{"model":"bench/fixed","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}' "$key"
+wrk_script "$work/slow.lua" '{"model":"bench/slow","messages":[{"role":"user","content":"Hello"}],"stream":true}' "$key"
 url="http://127.0.0.1:$router_port/v1/chat/completions"
 p50() { wrk -t1 -c1 -d"${duration}s" --latency -s "$work/fixed.lua" "$1" | awk '$1 == "50%" {print $2}'; }
 
@@ -62,17 +30,16 @@ for round in $(seq 1 "$rounds"); do
     rm -f "$work"/router.db*
     "$binary" serve --config "$work/modelrouter.yaml" --log-level error >"$work/router.log" 2>&1 &
     router_pid=$!
-    for _ in $(seq 1 500); do curl -fs -o /dev/null "http://127.0.0.1:$router_port/readyz" && break; sleep 0.02; done
+    wait_for "http://127.0.0.1:$router_port/readyz" "$router_pid" "$work/router.log"
     wrk -t1 -c4 -d2s -s "$work/fixed.lua" "$url" >/dev/null
     rps=$(wrk -t2 -c64 -d"${duration}s" -s "$work/fixed.lua" "$url" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
     router_p50=$(p50 "$url")
     direct_p50=$(p50 "http://127.0.0.1:$nginx_port/json/v1/chat/completions")
-    ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }
-    before=$(ticks)
+    before=$(cpu_ticks "$router_pid")
     out=$(wrk -t2 -c"$conns" -d20s --timeout 30s -s "$work/slow.lua" "$url")
     answers=$(awk '/requests in/ {print $1}' <<<"$out")
-    errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
-    cpu=$(awk -v t="$(( $(ticks) - before ))" -v hz="$(getconf CLK_TCK)" -v n="$answers" \
+    errors=$(wrk_errors "$out")
+    cpu=$(awk -v t="$(( $(cpu_ticks "$router_pid") - before ))" -v hz="$(getconf CLK_TCK)" -v n="$answers" \
       'BEGIN { if (n > 0) printf "%.0f us", t / hz * 1e6 / n; else print "n/a" }')
     peak=$(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$router_pid/status")
     kill "$router_pid"; wait "$router_pid" 2>/dev/null || true; router_pid=""

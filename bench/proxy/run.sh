@@ -23,65 +23,18 @@ duration="${1:-10}"
 scripts/install-deps.sh wrk nginx-light curl
 binary="$(scripts/build-release.sh 2>/dev/null)"
 
-work="$(mktemp -d)"
-mkdir -p "$work/nginx"
 nginx_port=18581
 nginx_proxy_port=18583
 router_port=18580
 litellm_port=18582
 key="bench-admin-key"
-cleanup() {
-  [ -n "${router_pid:-}" ] && kill "$router_pid" 2>/dev/null || true
-  [ -n "${litellm_pid:-}" ] && kill "$litellm_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ulimit -n 30000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-wait_for() {  # url pid log
-  for _ in $(seq 1 3000); do
-    if curl -fs -o /dev/null "$1"; then return 0; fi
-    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then cat "$3" >&2; return 1; fi
-    sleep 0.02
-  done
-  echo "not ready: $1" >&2; return 1
-}
+source bench/proxy/common.sh
 
 # --- upstream: nginx ------------------------------------------------------------------------------
-python3 bench/proxy/fixtures.py "$work" "$nginx_port" "$nginx_proxy_port"
-nginx -c "$work/nginx.conf"
-wait_for "http://127.0.0.1:$nginx_port/healthz"
+start_fixtures "$work" "$nginx_port" "$nginx_proxy_port"
 
 # --- ModelRouter ----------------------------------------------------------------------------------
-cat >"$work/modelrouter.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$router_port
-storage:
-  path: $work/router.db
-auth:
-  admin_key: $key
-providers:
-  - id: bench
-    type: openai
-    base_url: http://127.0.0.1:$nginx_port/v1
-    discover: false
-    probe: false
-    models:
-      - id: bench/fixed
-        capabilities: [chat]
-  - id: slow
-    type: openai
-    base_url: http://127.0.0.1:$nginx_port/slow/v1
-    discover: false
-    probe: false
-    models:
-      - id: bench/slow
-        capabilities: [chat]
-probes:
-  interval: 0
-YAML
+write_router_config "$work/modelrouter.yaml" "$router_port" "$nginx_port" "$work" "$key"
 "$binary" serve --config "$work/modelrouter.yaml" --log-level error >"$work/router.log" 2>&1 &
 router_pid=$!
 wait_for "http://127.0.0.1:$router_port/readyz" "$router_pid" "$work/router.log"
@@ -118,14 +71,7 @@ YAML
 fi
 
 # --- load -----------------------------------------------------------------------------------------
-lua() {  # file body [key]
-  cat >"$1" <<LUA
-wrk.method = "POST"
-wrk.body = '$2'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer ${3:-$key}"
-LUA
-}
+lua() { wrk_script "$1" "$2" "${3:-$key}"; }  # file body [key]
 lua "$work/chat.lua" '{"model":"bench/fixed","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
 lua "$work/stream.lua" '{"model":"bench/fixed","messages":[{"role":"user","content":"Hello"}],"stream":true}'
 lua "$work/litellm-chat.lua" '{"model":"bench/fixed","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}' "sk-$key"
@@ -141,7 +87,7 @@ measure() {  # connections url script -> "req/s p50_ms errors"
   out=$(wrk -t"$([ "$1" -gt 1 ] && echo 2 || echo 1)" -c"$1" -d"${duration}s" --latency --timeout 30s -s "$3" "$2")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
-  errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
+  errors=$(wrk_errors "$out")
   echo "$rps $p50 $errors"
 }
 ttfb() {  # url body [key] -> median milliseconds to the first byte over 300 requests
@@ -185,13 +131,12 @@ fi
 if [ -z "${BENCH_SKIP_CONCURRENT:-}" ]; then
 echo "== 5000 concurrent streaming chats through ModelRouter"
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }  # user + system, all threads
-ticks_before=$(cpu_ticks)
+ticks_before=$(cpu_ticks "$router_pid")
 out=$(wrk -t2 -c5000 -d20s --timeout 30s -s "$work/slow.lua" "$router")
 c_requests=$(awk '/requests in/ {print $1}' <<<"$out")
-c_errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
+c_errors=$(wrk_errors "$out")
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$router_pid/status")
-c_cpu=$(awk -v t="$(( $(cpu_ticks) - ticks_before ))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
+c_cpu=$(awk -v t="$(( $(cpu_ticks "$router_pid") - ticks_before ))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
 sleep 2  # usage rows are written in batches every second
 not_ok=$(python3 - "$work/router.db" <<'PY'
 import sqlite3, sys
