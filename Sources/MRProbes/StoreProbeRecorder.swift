@@ -76,7 +76,13 @@ public final class StoreProbeRecorder: ProbeRecorder {
             let pruned = try await store.pruneProbeData(now: now, retentionDays: retentionDays)
             if pruned > 0 { logger.info("pruned old probe results", metadata: ["rows": "\(pruned)"]) }
         } catch {
-            logger.warning("pruning probe results failed", metadata: ["error": "\(error)"])
+            // A stop cancels the upkeep, which interrupts its statement: nothing failed, and nothing was lost
+            // (each batch is its own transaction; the next start prunes the rest).
+            if Task.isCancelled {
+                logger.debug("pruning probe results stopped: the service is stopping")
+            } else {
+                logger.warning("pruning probe results failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 
