@@ -14,7 +14,7 @@ enum MetricsRoutes {
                 "GET", "/metrics",
                 summary: "Prometheus metrics (text format); with server.metrics_token set, send "
                     + "Authorization: Bearer <token>",
-                access: .public, tag: "operations", produces: "text/plain",
+                access: .public, tag: "operations", produces: ["text/plain"],
                 // Rendering takes a few milliseconds at 1,000 deployments (bench/metrics): done in the global pool,
                 // not on the event loop whose proxied chats would wait meanwhile.
                 handler: .async { request in
@@ -25,7 +25,7 @@ enum MetricsRoutes {
     }
 
     private static func authorize(_ request: HTTPRequest, tokenDigest: [UInt8]) throws {
-        guard let credential = request.credential else {
+        guard let credential = try request.credential else {
             throw APIError.authRequired("/metrics needs the metrics token: send Authorization: Bearer <token>")
         }
         guard credential.utf8.count <= 512, Array(SHA256.hash(data: Array(credential.utf8))) == tokenDigest else {

@@ -47,4 +47,27 @@ import Testing
         // Still unknown, not remembered as invalid: once the store answers again, the key works.
         #expect(try gate.authenticate(request(key: created.plaintext)) == .lookUp)
     }
+
+    /// Both credential headers at once must carry the same credential; a different scheme is not a credential.
+    @Test(arguments: [
+        ("admin-secret", "Bearer admin-secret", true), ("admin-secret", "Bearer ar_someone_else", false),
+        ("ar_someone_else", "Bearer admin-secret", false), ("admin-secret", "Basic dXNlcjpwYXNz", true),
+        ("", "Bearer admin-secret", true), ("admin-secret", "Bearer ", true),
+    ])
+    func twoCredentialHeadersMustAgree(key: String, authorization: String, accepted: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let store = try Store(path: directory.file(), logger: Logger(label: "test"))
+        defer { store.close() }
+        let gate = KeyAuthenticator(adminKey: "admin-secret", store: store, publicCatalog: false)
+        var request = request(key: key)
+        request.headers.add("Authorization", authorization)
+        if accepted {
+            #expect(
+                try gate.authenticate(request)
+                    == .known(Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)))
+        } else {
+            let error = #expect(throws: APIError.self) { try gate.authenticate(request) }
+            #expect(error?.errorCode == "AUTH_INVALID" && error?.detail.contains("different credentials") == true)
+        }
+    }
 }
