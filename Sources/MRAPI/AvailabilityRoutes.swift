@@ -26,7 +26,10 @@ package enum AvailabilityRoutes {
                 "GET", "/api/availability",
                 summary: "Per deployment: status, state, last check, uptime 1h/24h/7d/30d, latency p50/p95, TTFT p50",
                 access: .authenticated, tag: "availability",
-                parameters: [.init("model", "only this model"), .init("provider", "only this provider")],
+                parameters: [
+                    .idFilter("model", maxLength: 300, "only this model"),
+                    .idFilter("provider", maxLength: 200, "only this provider"),
+                ],
                 handler: .async { request in
                     let query = request.query
                     let model = try query.string("model", maxLength: 300)
@@ -41,8 +44,11 @@ package enum AvailabilityRoutes {
                 access: .authenticated, tag: "availability",
                 parameters: [
                     .init("model", in: .path, required: true, "model id"),
-                    .init("window", "how far back, e.g. 24h (1m-400d; default 24h)"),
-                    .init("step", "bucket size, e.g. 5m (1m-30d; default: window/96, at least 1m)"),
+                    .duration("window", "how far back, e.g. 24h (1m-400d; default 24h)"),
+                    .duration(
+                        "step",
+                        "bucket size, e.g. 5m (1m-30d; default: window/96, at least 1m; at most 2000 points, and whole hours beyond the raw results' 7 days)"
+                    ),
                 ],
                 handler: .async { request in
                     let model = request.path("model")
@@ -70,9 +76,9 @@ package enum AvailabilityRoutes {
                 "GET", "/api/incidents", summary: "Deployment state changes (incident history), newest first",
                 access: .authenticated, tag: "availability",
                 parameters: [
-                    .init("model", "only this model"), .init("provider", "only this provider"),
-                    .init("cursor", "from a previous page's next"),
-                    .init("limit", type: "integer", "page size, 1-500 (default 100)"),
+                    .idFilter("model", maxLength: 300, "only this model"),
+                    .idFilter("provider", maxLength: 200, "only this provider"), .cursor,
+                    .pageSize(1...500, default: 100),
                 ],
                 handler: .async { request in
                     let query = request.query

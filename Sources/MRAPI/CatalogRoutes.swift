@@ -33,8 +33,11 @@ package enum CatalogRoutes {
             Route(
                 "GET", "/api/models", summary: "All models, with filters", access: .catalog, tag: "catalog",
                 parameters: [
-                    .init("capability", "chat, code, vision or embedding"), .init("publisher", "publisher name"),
-                    .init("search", "substring of the id or name"), .init("status", "a probe status or 'available'"),
+                    .capability(), .idFilter("publisher", maxLength: maximumFilterLength, "publisher name"),
+                    // Any text: the byte limit over the 4 bytes a character may take in UTF-8.
+                    .init("search", "substring of the id or name", maxLength: maximumFilterLength / 4),
+                    .init(
+                        "status", "a probe status, or 'available'", allowed: CatalogQuery.StatusFilter.allowedValues),
                 ],
                 handler: .sync { request in
                     let query = try parseQuery(request.query, forcedStatus: nil)

@@ -113,7 +113,8 @@ struct ChatRequestBody: Decodable, Equatable {
         for (index, message) in list.enumerated() {
             guard Self.roles.contains(message.role) else {
                 throw APIError.validation(
-                    "messages[\(index)].role must be system, user or assistant, got '\(message.role.prefix(32))'")
+                    "messages[\(index)].role must be system, developer, user or assistant, got '\(message.role.prefix(32))'"
+                )
             }
             if let part = message.content?.unsupportedPart {
                 throw APIError.validation(
@@ -152,6 +153,81 @@ struct ChatRequestBody: Decodable, Equatable {
             options.fallbacks = fallbacks
         }
         return options
+    }
+
+    /// The JSON schema of the bodies ``validate(allowMessage:)`` accepts, for the OpenAPI document. Unknown fields
+    /// are allowed (and ignored); `stream` and `stream_options` are read on `/v1` only.
+    static func schema(allowMessage: Bool) -> JSONValue {
+        let textPart: JSONValue = [
+            "type": "object", "required": ["type", "text"],
+            "properties": ["type": ["const": "text"], "text": ["type": "string"]],
+        ]
+        let message: JSONValue = [
+            "type": "object", "required": ["role"],
+            "properties": [
+                "role": ["enum": .array(roles.sorted().map(JSONValue.string))],
+                "content": [
+                    "anyOf": [["type": "string"], ["type": "array", "items": textPart]],
+                    "description": "text, or OpenAI's content parts (text parts only)",
+                ],
+            ],
+        ]
+        let tokens: JSONValue = ["type": "integer", "minimum": 1, "maximum": 1_000_000]
+        var properties: [(String, JSONValue)] = [
+            (
+                "model",
+                [
+                    "type": "string", "minLength": 1, "maxLength": 256, "pattern": .string(Route.Parameter.idPattern),
+                    "description": "a model id, an alias, or auto", "examples": ["auto"],
+                ]
+            ),
+            (
+                "messages",
+                [
+                    // No maxItems: generators build arrays of that length to test the bound, 10,000 objects.
+                    "type": "array", "minItems": 1, "items": message,
+                    "contains": ["type": "object", "properties": ["role": ["enum": ["user", "assistant"]]]],
+                    "description": .string(
+                        "the conversation (at most \(maximumMessages) messages); at least one user or assistant turn"),
+                ]
+            ),
+        ]
+        if allowMessage {
+            properties.append(("message", ["type": "string", "minLength": 1, "description": "one user turn"]))
+        }
+        properties += [
+            ("system", ["type": "string", "description": "a system prompt put before the messages"]),
+            ("temperature", ["type": "number", "minimum": 0, "maximum": 2]),
+            ("max_tokens", tokens), ("max_completion_tokens", tokens),
+            ("n", ["const": 1, "description": "one answer per request"]),
+        ]
+        if !allowMessage {
+            properties += [
+                ("stream", ["type": "boolean"]),
+                ("stream_options", ["type": "object", "properties": ["include_usage": ["type": "boolean"]]]),
+            ]
+        }
+        properties.append(
+            (
+                "route",
+                [
+                    "type": "object", "description": "routing options for this request",
+                    "properties": [
+                        "strategy": ["enum": .array(RoutingStrategy.allCases.map { .string($0.rawValue) })],
+                        "capability": ["enum": .array(Capability.allCases.map { .string($0.rawValue) })],
+                        "fallbacks": [
+                            "type": "integer", "minimum": .int(RoutingConfig.maxFallbacksRange.lowerBound),
+                            "maximum": .int(RoutingConfig.maxFallbacksRange.upperBound),
+                        ],
+                    ],
+                ]
+            ))
+        var schema: [(String, JSONValue)] = [
+            ("type", "object"), ("required", allowMessage ? ["model"] : ["model", "messages"]),
+            ("properties", .object(properties)),
+        ]
+        if allowMessage { schema.append(("oneOf", [["required": ["messages"]], ["required": ["message"]]])) }
+        return .object(schema)
     }
 
     /// The request for the router (call after ``validate(allowMessage:)``).

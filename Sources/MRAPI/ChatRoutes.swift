@@ -21,6 +21,7 @@ enum ChatRoutes {
                 "POST", "/api/chat", summary: "Chat through the router, JSON in and out", access: .authenticated,
                 tag: "chat",
                 requestBody: "ChatRequest: model, messages or message, system, temperature, max_tokens, route",
+                requestSchema: ChatRequestBody.schema(allowMessage: true),
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
@@ -34,14 +35,26 @@ enum ChatRoutes {
                 "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
                 tag: "chat",
                 parameters: [
-                    .init("model", required: true, "model id, alias or auto"),
-                    .init("message", required: true, "user text"),
-                    .init("system", "system prompt"), .init("temperature", type: "number", "0 to 2"),
-                    .init("max_tokens", type: "integer", "output limit"),
-                    .init("strategy", "cost, latency, capability or balanced"),
-                    .init("capability", "chat, code, vision or embedding"),
-                    .init("fallbacks", type: "integer", "0 to 10"),
-                ], produces: "text/event-stream",
+                    .init(
+                        "model", required: true, "model id, alias or auto", maxLength: 256,
+                        pattern: Route.Parameter.idPattern
+                    ),
+                    // The whole request head must fit libmicrohttpd's 8 KiB connection pool (HTTPServer), so a
+                    // query carries short texts; libmicrohttpd itself answers a longer one with its own 414.
+                    .init(
+                        "message", required: true,
+                        "user text; the URL-encoded request head must stay under ~7.5 KB (longer: POST /api/chat/stream/multi)",
+                        maxLength: 1000),
+                    .init("system", "system prompt (counts toward the same ~7.5 KB)", maxLength: 500),
+                    .init("temperature", type: "number", "0 to 2", range: 0...2),
+                    .init("max_tokens", type: "integer", "output limit", range: 1...1_000_000),
+                    .strategy, .capability("the capability every candidate needs (default chat)"),
+                    .init(
+                        "fallbacks", type: "integer", "0 to 10 (default: routing.max_fallbacks)",
+                        range: Double(
+                            RoutingConfig.maxFallbacksRange.lowerBound)...Double(
+                                RoutingConfig.maxFallbacksRange.upperBound)),
+                ], produces: ["text/event-stream"],
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let routed = try queryRequest(request)
@@ -49,7 +62,8 @@ enum ChatRoutes {
                 }),
             Route(
                 "POST", "/api/chat/stream/multi", summary: "Multi-turn streaming chat (SSE)", access: .authenticated,
-                tag: "chat", requestBody: "ChatRequest with messages", produces: "text/event-stream",
+                tag: "chat", requestBody: "ChatRequest with messages",
+                requestSchema: ChatRequestBody.schema(allowMessage: true), produces: ["text/event-stream"],
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: true)
@@ -71,7 +85,7 @@ enum ChatRoutes {
             route: ChatRequestBody.RouteBody(
                 strategy: try query.oneOf("strategy", RoutingStrategy.allCases.map(\.rawValue)),
                 capability: try query.oneOf("capability", Capability.allCases.map(\.rawValue)),
-                fallbacks: try query.int("fallbacks", in: 0...10)))
+                fallbacks: try query.int("fallbacks", in: RoutingConfig.maxFallbacksRange)))
         try body.validate(allowMessage: true)
         return try body.routed(receivedAt: request.http.receivedAt, principal: request.principal)
     }

@@ -39,7 +39,7 @@ struct DiscoveryDocuments {
             var fields: [(String, JSONValue)] = [
                 ("method", .string(route.method)), ("path", .string(route.pattern.description)),
                 ("summary", .string(route.summary)), ("auth", .string(route.access.rawValue)),
-                ("implemented", .bool(route.isImplemented)), ("produces", .string(route.produces)),
+                ("implemented", .bool(route.isImplemented)), ("produces", .array(route.produces.map(JSONValue.string))),
             ]
             if !route.parameters.isEmpty {
                 fields.append(
@@ -50,12 +50,13 @@ struct DiscoveryDocuments {
                                 [
                                     "name": .string($0.name), "in": .string($0.location.rawValue),
                                     "type": .string($0.type), "required": .bool($0.required),
-                                    "description": .string($0.description),
+                                    "description": .string($0.description), "schema": $0.schema,
                                 ]
                             })
                     ))
             }
             if let body = route.requestBody { fields.append(("request_body", .string(body))) }
+            if let schema = route.requestSchema { fields.append(("request_schema", schema)) }
             return .object(fields)
         }
         return [
@@ -71,7 +72,7 @@ struct DiscoveryDocuments {
                 "public_routes": .array(
                     documented.filter { $0.access == .public }.map { .string($0.pattern.description) }),
                 "notes":
-                    "Routes with auth 'catalog' are public when the operator sets server.public_catalog; 'admin' needs the admin key or an admin API key.",
+                    "Routes with auth 'catalog' are public when the operator sets server.public_catalog; 'admin' needs the admin key or an admin API key. Send one credential: an X-API-Key and a Bearer token that differ are refused (401 AUTH_INVALID).",
             ],
             "errors": [
                 "shape": ["detail": "human readable", "error_code": "CODE"],
@@ -154,20 +155,16 @@ struct DiscoveryDocuments {
             route.errorStyle == .openAI
             ? ["$ref": "#/components/schemas/OpenAIError"] : ["$ref": "#/components/schemas/Error"]
         let errorContent: JSONValue = ["application/json": ["schema": errorSchema]]
+        // An event stream's events are described in the SPEC (and the bot spec), not by a schema of the body.
+        let successContent: [(String, JSONValue)] = route.produces.map { type in
+            switch type {
+            case "application/json": (type, ["schema": ["type": "object"]])
+            case "text/event-stream": (type, [:])
+            default: (type, ["schema": ["type": "string"]])
+            }
+        }
         var responses: [(String, JSONValue)] = [
-            (
-                "200",
-                [
-                    "description": "success",
-                    "content": .object([
-                        (
-                            route.produces,
-                            route.produces == "application/json"
-                                ? ["schema": ["type": "object"]] : ["schema": ["type": "string"]]
-                        )
-                    ]),
-                ]
-            ),
+            (String(route.successStatus), ["description": "success", "content": .object(successContent)]),
             ("400", ["description": "VALIDATION_ERROR", "content": errorContent]),
         ]
         if route.access != .public {
@@ -205,7 +202,7 @@ struct DiscoveryDocuments {
                             return [
                                 "name": .string(parameter.name), "in": .string(parameter.location.rawValue),
                                 "required": .bool(parameter.location == .path || parameter.required),
-                                "description": .string(description), "schema": ["type": .string(parameter.type)],
+                                "description": .string(description), "schema": parameter.schema,
                             ]
                         })
                 ))
@@ -216,7 +213,7 @@ struct DiscoveryDocuments {
                     "requestBody",
                     [
                         "required": true, "description": .string(body),
-                        "content": ["application/json": ["schema": ["type": "object"]]],
+                        "content": ["application/json": ["schema": route.requestSchema ?? ["type": "object"]]],
                     ]
                 ))
         }

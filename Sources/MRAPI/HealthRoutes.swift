@@ -12,7 +12,7 @@ enum HealthRoutes {
                 handler: .sync { _ in healthy }),
             readinessRoute(context),
             Route(
-                "GET", "/", summary: "Landing page", access: .public, tag: "operations", produces: "text/html",
+                "GET", "/", summary: "Landing page", access: .public, tag: "operations", produces: ["text/html"],
                 handler: .sync { _ in
                     HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", bytes: landingPage)
                 }),

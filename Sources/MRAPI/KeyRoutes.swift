@@ -14,6 +14,22 @@ enum KeyRoutes {
         var name: String
         var rpm: Int?
         var admin: Bool?
+
+        /// What the store accepts: a name of 1 to 100 characters, not all blank, without control characters.
+        static let schema: JSONValue = [
+            "type": "object", "required": ["name"],
+            "properties": [
+                "name": [
+                    "type": "string", "maxLength": .int(Store.maximumAPIKeyNameLength),
+                    "pattern": #"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"#,
+                ],
+                "rpm": [
+                    "type": "integer", "minimum": .int(Store.apiKeyRPMRange.lowerBound),
+                    "maximum": .int(Store.apiKeyRPMRange.upperBound), "description": "requests per minute",
+                ],
+                "admin": ["type": "boolean"],
+            ],
+        ]
     }
 
     /// A key as the API shows it: never the key itself nor its hash.
@@ -66,6 +82,7 @@ enum KeyRoutes {
             Route(
                 "POST", "/api/keys", summary: "Create an API key; the key is in this response only", access: .admin,
                 tag: "keys", requestBody: "name (1-100 chars), optional rpm (1-1000000), optional admin",
+                requestSchema: CreateRequest.schema, successStatus: 201,
                 handler: .async { request in
                     let body = try request.decode(CreateRequest.self)
                     let created = try await mapStoreErrors {

@@ -16,6 +16,8 @@ enum OpenAIRoutes {
                 "POST", "/v1/chat/completions", summary: "OpenAI-compatible chat completions (stream and not)",
                 access: .authenticated, tag: "openai",
                 requestBody: "OpenAI chat completion request (model may be an alias or auto; optional route)",
+                requestSchema: ChatRequestBody.schema(allowMessage: false),
+                produces: ["application/json", "text/event-stream"],
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try ChatRequestBody.parse(request.http.body, allowMessage: false)
@@ -33,6 +35,7 @@ enum OpenAIRoutes {
             Route(
                 "POST", "/v1/embeddings", summary: "OpenAI-compatible embeddings", access: .authenticated,
                 tag: "openai", requestBody: "OpenAI embeddings request: model, input, encoding_format",
+                requestSchema: EmbeddingRequestBody.schema,
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
                     let body = try EmbeddingRequestBody.parse(request.http.body)

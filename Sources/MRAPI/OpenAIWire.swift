@@ -207,6 +207,26 @@ struct EmbeddingRequestBody: Decodable {
 
     static let maximumInputs = 2048
 
+    /// The JSON schema of the bodies ``parse(_:)`` accepts.
+    static let schema: JSONValue = [
+        "type": "object", "required": ["model", "input"],
+        "properties": [
+            "model": [
+                "type": "string", "minLength": 1, "maxLength": 256, "pattern": .string(Route.Parameter.idPattern),
+                "description": "a model id, an alias, or auto", "examples": ["auto"],
+            ],
+            "input": [
+                "anyOf": [
+                    ["type": "string"],
+                    ["type": "array", "minItems": 1, "items": ["type": "string"]],
+                ],
+                "description": .string(
+                    "a text or a list of at most \(maximumInputs) texts (token arrays are not supported)"),
+            ],
+            "encoding_format": ["enum": ["float", "base64"]],
+        ],
+    ]
+
     static func parse(_ bytes: [UInt8]) throws -> EmbeddingRequestBody {
         let body = try JSONCoding.decode(EmbeddingRequestBody.self, from: bytes)
         guard let model = body.model, !model.isEmpty, model.utf8.count <= 256 else {

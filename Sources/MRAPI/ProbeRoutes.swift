@@ -27,7 +27,10 @@ package enum ProbeRoutes {
             Route(
                 "GET", "/api/probe/single", summary: "Probe one model now (every deployment of it)",
                 access: .authenticated, tag: "probes",
-                parameters: [.init("model", required: true, "model id"), .init("timeout", "duration, e.g. 10s")],
+                parameters: [
+                    .init("model", required: true, "model id", maxLength: 300, pattern: Route.Parameter.idPattern),
+                    .duration("timeout", "per probe, e.g. 10s (100ms-600s; default probes.timeout)"),
+                ],
                 handler: .async { request in
                     let service = try service()
                     let query = request.query
@@ -42,12 +45,14 @@ package enum ProbeRoutes {
                 "GET", "/api/probe/stream", summary: "Run a batch probe (or join the running one); results as SSE",
                 access: .authenticated, tag: "probes",
                 parameters: [
-                    .init("workers", type: "integer", "parallel probes, 1-256"),
-                    .init("delay", "between starts, per worker (0-600s)"),
-                    .init("timeout", "per probe (100ms-600s)"),
-                    .init("capability", "chat, code, vision or embedding"), .init("publisher", "publisher name"),
-                    .init("model", "model id"),
-                ], produces: "text/event-stream",
+                    .init(
+                        "workers", type: "integer", "parallel probes, 1-256",
+                        range: Double(workersRange.lowerBound)...Double(workersRange.upperBound)),
+                    .duration("delay", "between starts, per worker (0-600s)"),
+                    .duration("timeout", "per probe (100ms-600s)"), .capability("only models with this capability"),
+                    .idFilter("publisher", maxLength: 200, "only this publisher's models"),
+                    .idFilter("model", maxLength: 300, "only this model"),
+                ], produces: ["text/event-stream"],
                 handler: .sync { request in
                     let service = try service()
                     let parameters = try batchParameters(request.query, defaults: service.defaultParameters)

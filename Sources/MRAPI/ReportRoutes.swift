@@ -24,8 +24,7 @@ package enum ReportRoutes {
                 "GET", "/api/reports", summary: "Probe reports, newest first (paginated, without results)",
                 access: .authenticated, tag: "probes",
                 parameters: [
-                    .init("cursor", "from a previous page's next"),
-                    .init("limit", type: "integer", "page size, 1-200 (default 50)"),
+                    .cursor, .pageSize(pageSizeRange, default: defaultPageSize),
                 ],
                 handler: .async { request in
                     let query = request.query
@@ -43,7 +42,12 @@ package enum ReportRoutes {
                 }),
             Route(
                 "GET", "/api/reports/{id}", summary: "One probe report, with its results", access: .authenticated,
-                tag: "probes", parameters: [.init("id", in: .path, required: true, "run id")],
+                tag: "probes",
+                parameters: [
+                    .init(
+                        "id", in: .path, type: "integer", required: true, "run id",
+                        range: 1...Route.Parameter.largestExactInteger)
+                ],
                 handler: .async { request in
                     let text = request.path("id")
                     guard let id = Int64(text), id > 0 else {

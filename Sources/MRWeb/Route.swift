@@ -17,7 +17,8 @@ public struct Route: Sendable {
         case notImplemented
     }
 
-    /// A documented parameter.
+    /// A documented parameter. Its constraints go into the OpenAPI document's schema; the handler enforces them
+    /// (and CI's schemathesis run checks that the two agree).
     public struct Parameter: Sendable {
         public enum Location: String, Sendable { case query, path }
         public var name: String
@@ -26,16 +27,45 @@ public struct Route: Sendable {
         public var type: String
         public var required: Bool
         public var description: String
+        /// The values a string parameter may take, when they are a fixed set.
+        public var allowed: [String]
+        /// The values an `integer` or `number` parameter may take.
+        public var range: ClosedRange<Double>?
+        /// The most characters a string may have (the handler's limit in bytes, for the ASCII the pattern
+        /// allows).
+        public var maxLength: Int?
+        /// A regular expression every accepted value matches.
+        public var pattern: String?
 
         public init(
             _ name: String, in location: Location = .query, type: String = "string", required: Bool = false,
-            _ description: String
+            _ description: String, allowed: [String] = [], range: ClosedRange<Double>? = nil, maxLength: Int? = nil,
+            pattern: String? = nil
         ) {
             self.name = name
             self.location = location
             self.type = type
             self.required = required
             self.description = description
+            self.allowed = allowed
+            self.range = range
+            self.maxLength = maxLength
+            self.pattern = pattern
+        }
+
+        /// The JSON schema of the value.
+        public var schema: JSONValue {
+            var fields: [(String, JSONValue)] = [("type", .string(type))]
+            if !allowed.isEmpty { fields.append(("enum", .array(allowed.map(JSONValue.string)))) }
+            if let range {
+                fields.append(("minimum", type == "integer" ? .int(Int(range.lowerBound)) : .double(range.lowerBound)))
+                fields.append(("maximum", type == "integer" ? .int(Int(range.upperBound)) : .double(range.upperBound)))
+            }
+            // An empty value means "not given" to the handlers, so a required one has at least one character.
+            if type == "string", allowed.isEmpty, required || location == .path { fields.append(("minLength", 1)) }
+            if let maxLength { fields.append(("maxLength", .int(maxLength))) }
+            if let pattern { fields.append(("pattern", .string(pattern))) }
+            return .object(fields)
         }
     }
 
@@ -47,14 +77,20 @@ public struct Route: Sendable {
     public var parameters: [Parameter]
     /// A short description of the JSON request body, when there is one.
     public var requestBody: String?
-    /// `application/json` or `text/event-stream`.
-    public var produces: String
+    /// The JSON schema of the request body: every body it admits is accepted (an unknown model may still be
+    /// 404, a busy one 429 or 503), so clients and the fuzzer can build valid ones. nil: any JSON object.
+    public var requestSchema: JSONValue?
+    /// The media types of a success, the usual one first: `application/json`, `text/event-stream`, or both for
+    /// a route whose body asks for a stream or not.
+    public var produces: [String]
+    /// The status of a success (201 for a route that creates something).
+    public var successStatus: Int
     public var handler: Handler
 
     public init(
         _ method: String, _ path: String, summary: String, access: Access, tag: String,
-        parameters: [Parameter] = [], requestBody: String? = nil, produces: String = "application/json",
-        handler: Handler
+        parameters: [Parameter] = [], requestBody: String? = nil, requestSchema: JSONValue? = nil,
+        produces: [String] = ["application/json"], successStatus: Int = 200, handler: Handler
     ) {
         self.method = method
         self.pattern = PathPattern(path)
@@ -63,7 +99,9 @@ public struct Route: Sendable {
         self.tag = tag
         self.parameters = parameters
         self.requestBody = requestBody
+        self.requestSchema = requestSchema
         self.produces = produces
+        self.successStatus = successStatus
         self.handler = handler
     }
 

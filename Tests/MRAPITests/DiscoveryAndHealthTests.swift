@@ -69,6 +69,28 @@ import Testing
         let model = try #require(paths["/api/models/{id}"]?["get"] as? [String: Any])
         let parameters = try #require(model["parameters"] as? [[String: Any]])
         #expect((parameters.first?["description"] as? String)?.contains("may contain '/'") == true)
+
+        // Parameters carry the constraints their handlers enforce.
+        let models = try #require(paths["/api/models"]?["get"] as? [String: Any])
+        let capability = try #require(
+            (models["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "capability" })
+        #expect(
+            (capability["schema"] as? [String: Any])?["enum"] as? [String] == ["chat", "code", "vision", "embedding"])
+        let reports = try #require(paths["/api/reports"]?["get"] as? [String: Any])
+        let limit = try #require(
+            (reports["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "limit" })
+        let limitSchema = try #require(limit["schema"] as? [String: Any])
+        #expect(limitSchema["minimum"] as? Int == 1 && limitSchema["maximum"] as? Int == 200)
+        // Bodies have schemas; a route that creates answers 201; /v1 chat answers JSON or a stream.
+        let chat = try #require(paths["/v1/chat/completions"]?["post"] as? [String: Any])
+        let body = try #require(
+            ((chat["requestBody"] as? [String: Any])?["content"] as? [String: [String: Any]])?["application/json"])
+        let bodySchema = try #require(body["schema"] as? [String: Any])
+        #expect(bodySchema["required"] as? [String] == ["model", "messages"])
+        let success = try #require((chat["responses"] as? [String: Any])?["200"] as? [String: Any])
+        #expect(Set(((success["content"] as? [String: Any]) ?? [:]).keys) == ["application/json", "text/event-stream"])
+        let createKey = try #require(paths["/api/keys"]?["post"] as? [String: Any])
+        #expect((createKey["responses"] as? [String: Any])?["201"] != nil)
     }
 
     @Test func everySpecEndpointIsDeclared() async throws {
