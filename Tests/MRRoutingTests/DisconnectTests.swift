@@ -1,5 +1,4 @@
 import Foundation
-import MRConfig
 import MRTestSupport
 import Testing
 
@@ -7,23 +6,9 @@ import Testing
 /// as soon as it finds the client gone (at the next chunk it tries to pass on).
 @Suite struct DisconnectTests {
     @Test func aClientLeavingMidStreamClosesTheUpstreamConnection() async throws {
-        let upstream = try ScriptedTCPServer { connection in
-            _ = try connection.readRequest()
-            try connection.writeChunkedHead(headers: [("Content-Type", "text/event-stream")])
-            for index in 0..<400 {  // about 20 s of tokens unless the router hangs up
-                try connection.writeChunk(
-                    #"data: {"choices":[{"index":0,"delta":{"content":"t\#(index) "}}]}"# + "\n\n")
-                try connection.pause(.milliseconds(50))
-            }
-        }
+        let upstream = try DrippingUpstream.start()
         defer { upstream.stop() }
-        let app = try await TestApplication { config in
-            config.providers = [
-                ProviderConfig(
-                    id: "drip", type: .openai, baseURL: upstream.baseURL + "/v1", discover: false, probe: false,
-                    models: [ModelOverride(id: "drip/model", capabilities: [.chat])])
-            ]
-        }
+        let app = try await DrippingUpstream.application(routingTo: upstream)
         let client = try RawHTTPConnection(port: app.port)
         try await client.send(
             "GET /api/chat/stream?model=drip/model&message=hi HTTP/1.1\r\nHost: x\r\nX-API-Key: \(TestApplication.adminKey)\r\n\r\n"

@@ -1,5 +1,4 @@
 import Foundation
-import MRConfig
 import MRTestSupport
 import Testing
 
@@ -36,23 +35,9 @@ import Testing
     ]
 
     @Test(arguments: cases) func theClientIsToldTheAnswerWasCutShort(_ test: Case) async throws {
-        let upstream = try ScriptedTCPServer { connection in
-            _ = try connection.readRequest()
-            try connection.writeChunkedHead(headers: [("Content-Type", "text/event-stream")])
-            for index in 0..<400 {  // about 20 s of tokens, far longer than the shutdown's grace period
-                try connection.writeChunk(
-                    #"data: {"choices":[{"index":0,"delta":{"content":"t\#(index) "}}]}"# + "\n\n")
-                try connection.pause(.milliseconds(50))
-            }
-        }
+        let upstream = try DrippingUpstream.start()
         defer { upstream.stop() }
-        let app = try await TestApplication { config in
-            config.providers = [
-                ProviderConfig(
-                    id: "drip", type: .openai, baseURL: upstream.baseURL + "/v1", discover: false, probe: false,
-                    models: [ModelOverride(id: "drip/model", capabilities: [.chat])])
-            ]
-        }
+        let app = try await DrippingUpstream.application(routingTo: upstream)
         let client = try RawHTTPConnection(port: app.port)
         try await client.send(test.request)
         let start = try await client.read(until: test.started)
