@@ -350,7 +350,7 @@ final class ServerCore: @unchecked Sendable {
         }
         var query: [(name: String, value: String)] = []
         withUnsafeMutablePointer(to: &query) { pointer in
-            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, queryIterator, pointer)
+            _ = MHD_get_connection_values_n(connection, .GET_ARGUMENT_KIND, queryIterator, pointer)
         }
         let remote = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             mr_mhd_client_address(connection, buffer.baseAddress, 64) == 0 ? String(cString: buffer.baseAddress!) : ""
@@ -443,9 +443,12 @@ private let headerIterator: MHD_KeyValueIterator = { cls, _, key, value in
     return .YES
 }
 
-private let queryIterator: MHD_KeyValueIterator = { cls, _, key, value in
+/// With sizes: a query's names and values are URL-decoded, and `%00` must not end them early.
+private let queryIterator: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
     guard let cls, let key else { return .YES }
     let query = cls.assumingMemoryBound(to: [(name: String, value: String)].self)
-    query.pointee.append((name: String(cString: key), value: value.map { String(cString: $0) } ?? ""))
+    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+    let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) }
+    query.pointee.append((name: name, value: text ?? ""))
     return .YES
 }

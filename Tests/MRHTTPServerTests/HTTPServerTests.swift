@@ -32,6 +32,8 @@ struct ScriptedHandler: HTTPHandler {
         case "/echo":
             var response = HTTPResponse(status: 200, contentType: "application/octet-stream", bytes: request.body)
             response.headers.add("X-Query", request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
+            response.headers.add(
+                "X-Query-Bytes", request.query.map { "\($0.name):\($0.value.utf8.count)" }.joined(separator: ","))
             response.headers.add("X-Seen-Header", request.headers["x-custom"] ?? "")
             return .response(response)
         case "/deferred":
@@ -159,6 +161,15 @@ func startServer(
         #expect(response.header("X-Query") == "a=1&b=x y")
         #expect(response.header("X-Seen-Header") == "v")
         #expect(response.header("X-Request-Id") == "abc-1")
+    }
+
+    /// A query value is binary-safe: an escaped NUL does not cut it short (libmicrohttpd's C strings would).
+    @Test(arguments: ServerMode.allCases) func queryValuesKeepAnEscapedNUL(mode: ServerMode) async throws {
+        let server = try startServer(ScriptedHandler(), mode: mode)
+        defer { Task { await server.shutdown() } }
+        let response = try await httpRequest(port: server.port, "GET", "/echo?m=he%00lo&n=%00")
+        #expect(response.status == 200)
+        #expect(response.header("X-Query-Bytes") == "m:5,n:1")
     }
 
     @Test(arguments: ServerMode.allCases) func rejectsBodiesOverTheLimit(mode: ServerMode) async throws {
