@@ -72,7 +72,7 @@ struct DiscoveryDocuments {
                 "public_routes": .array(
                     documented.filter { $0.access == .public }.map { .string($0.pattern.description) }),
                 "notes":
-                    "Routes with auth 'catalog' are public when the operator sets server.public_catalog; 'admin' needs the admin key or an admin API key. Send one credential: an X-API-Key and a Bearer token that differ are refused (401 AUTH_INVALID).",
+                    "Routes with auth 'catalog' are public when the operator sets server.public_catalog; 'admin' needs the admin key or an admin API key. With both headers, X-API-Key is used and the Bearer token ignored.",
             ],
             "errors": [
                 "shape": ["detail": "human readable", "error_code": "CODE"],

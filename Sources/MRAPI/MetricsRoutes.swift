@@ -25,7 +25,7 @@ enum MetricsRoutes {
     }
 
     private static func authorize(_ request: HTTPRequest, tokenDigest: [UInt8]) throws {
-        guard let credential = try request.credential else {
+        guard let credential = request.credential else {
             throw APIError.authRequired("/metrics needs the metrics token: send Authorization: Bearer <token>")
         }
         guard credential.utf8.count <= 512, Array(SHA256.hash(data: Array(credential.utf8))) == tokenDigest else {

@@ -63,26 +63,18 @@ extension Authenticator {
 }
 
 extension HTTPRequest {
-    /// The credential sent as `X-API-Key` or `Authorization: Bearer …`. Both at once must carry the same one:
-    /// a request is never run as someone other than one of its credentials says (a proxy adding a shared
-    /// `X-API-Key` in front of a client's own bearer token, say), so two different ones are `AUTH_INVALID`.
+    /// The credential sent as `X-API-Key` or `Authorization: Bearer …`. With both, `X-API-Key` is the one used:
+    /// a proxy in front of the router may add it for clients (OpenAI SDKs) that must send some bearer token.
     public var credential: String? {
-        get throws(APIError) {
-            let key = headers["X-API-Key"].map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
-            var bearer: String?
-            if let authorization = headers["Authorization"] {
-                let parts = authorization.split(separator: " ", maxSplits: 1)
-                if parts.count == 2, parts[0].lowercased() == "bearer" {
-                    let token = String(parts[1]).trimmingSpaces
-                    bearer = token.isEmpty ? nil : token
-                }
+        if let key = headers["X-API-Key"], !key.isEmpty { return key.trimmingSpaces }
+        if let authorization = headers["Authorization"] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = String(parts[1]).trimmingSpaces
+                return token.isEmpty ? nil : token
             }
-            if let key, let bearer, key != bearer {
-                throw APIError.authInvalid(
-                    "X-API-Key and Authorization: Bearer carry different credentials; send one of them")
-            }
-            return key ?? bearer
         }
+        return nil
     }
 }
 

@@ -48,26 +48,24 @@ import Testing
         #expect(try gate.authenticate(request(key: created.plaintext)) == .lookUp)
     }
 
-    /// Both credential headers at once must carry the same credential; a different scheme is not a credential.
+    /// With both credential headers, `X-API-Key` is used and the bearer token ignored, whatever it is.
     @Test(arguments: [
-        ("admin-secret", "Bearer admin-secret", true), ("admin-secret", "Bearer ar_someone_else", false),
-        ("ar_someone_else", "Bearer admin-secret", false), ("admin-secret", "Basic dXNlcjpwYXNz", true),
-        ("", "Bearer admin-secret", true), ("admin-secret", "Bearer ", true),
+        ("admin-secret", "Bearer ar_placeholder", true), ("ar_wrong", "Bearer admin-secret", false),
+        ("", "Bearer admin-secret", true), ("admin-secret", "Basic dXNlcjpwYXNz", true),
     ])
-    func twoCredentialHeadersMustAgree(key: String, authorization: String, accepted: Bool) throws {
+    func xAPIKeyComesFirst(key: String, authorization: String, accepted: Bool) throws {
         let directory = try TemporaryDirectory()
         let store = try Store(path: directory.file(), logger: Logger(label: "test"))
         defer { store.close() }
         let gate = KeyAuthenticator(adminKey: "admin-secret", store: store, publicCatalog: false)
         var request = request(key: key)
         request.headers.add("Authorization", authorization)
+        let admin = Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)
         if accepted {
-            #expect(
-                try gate.authenticate(request)
-                    == .known(Principal(kind: .adminKey, id: "admin", name: "admin key", isAdmin: true)))
+            #expect(try gate.authenticate(request) == .known(admin))
         } else {
-            let error = #expect(throws: APIError.self) { try gate.authenticate(request) }
-            #expect(error?.errorCode == "AUTH_INVALID" && error?.detail.contains("different credentials") == true)
+            // Not known from memory: an `ar_` key the store has never seen is looked up, then refused.
+            #expect(try gate.authenticate(request) == .lookUp)
         }
     }
 }
