@@ -19,14 +19,15 @@ e2e_before_serve() {  # `auto` may pick demo/sometimes-stalls: fall back after 2
 source scripts/e2e-server.sh 'schemathesis==4.32.5'
 
 # Routes declared in the SPEC but not built answer 501 by design: their operations document a 501.
-mapfile -t unbuilt < <(curl -fs "$base_url/api/openapi.json" | "$venv/bin/python" -c '
+curl -fsS -o "$work/openapi.json" "$base_url/api/openapi.json"
+unbuilt="$("$venv/bin/python" -c '
 import json, sys
-for path, operations in json.load(sys.stdin)["paths"].items():
+for path, operations in json.load(open(sys.argv[1]))["paths"].items():
     for method, operation in operations.items():
         if "501" in operation["responses"]:
-            print(operation["operationId"])')
+            print(operation["operationId"])' "$work/openapi.json")"
 exclude=()
-for id in "${unbuilt[@]}"; do exclude+=(--exclude-operation-id "$id"); done
+for id in $unbuilt; do exclude+=(--exclude-operation-id "$id"); done
 
 MR_ADMIN_KEY="$admin_key" "$venv/bin/schemathesis" --config-file tests/e2e/schemathesis.toml \
   run "$base_url/api/openapi.json" --url "$base_url" \

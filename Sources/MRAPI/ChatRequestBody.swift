@@ -156,7 +156,8 @@ struct ChatRequestBody: Decodable, Equatable {
     }
 
     /// The JSON schema of the bodies ``validate(allowMessage:)`` accepts, for the OpenAPI document. Unknown fields
-    /// are allowed (and ignored); `stream` and `stream_options` are read on `/v1` only.
+    /// are allowed (and ignored); every field the decoder reads is declared with its type, even where it is
+    /// ignored (`stream` outside `/v1`) or refused (`message` on `/v1`).
     static func schema(allowMessage: Bool) -> JSONValue {
         let textPart: JSONValue = [
             "type": "object", "required": ["type", "text"],
@@ -192,21 +193,21 @@ struct ChatRequestBody: Decodable, Equatable {
                 ]
             ),
         ]
-        if allowMessage {
-            properties.append(("message", ["type": "string", "minLength": 1, "description": "one user turn"]))
-        }
+        properties.append(
+            allowMessage
+                ? ("message", ["type": "string", "minLength": 1, "description": "one user turn"])
+                : ("message", ["not": [:], "description": "not accepted here: send messages"]))
         properties += [
             ("system", ["type": "string", "description": "a system prompt put before the messages"]),
             ("temperature", ["type": "number", "minimum": 0, "maximum": 2]),
             ("max_tokens", tokens), ("max_completion_tokens", tokens),
             ("n", ["const": 1, "description": "one answer per request"]),
         ]
-        if !allowMessage {
-            properties += [
-                ("stream", ["type": "boolean"]),
-                ("stream_options", ["type": "object", "properties": ["include_usage": ["type": "boolean"]]]),
-            ]
-        }
+        let streamNote: JSONValue = allowMessage ? "ignored: the route decides" : "answer as server-sent events"
+        properties += [
+            ("stream", ["type": "boolean", "description": streamNote]),
+            ("stream_options", ["type": "object", "properties": ["include_usage": ["type": "boolean"]]]),
+        ]
         properties.append(
             (
                 "route",

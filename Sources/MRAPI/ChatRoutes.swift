@@ -40,12 +40,14 @@ enum ChatRoutes {
                         pattern: Route.Parameter.idPattern
                     ),
                     // The whole request head must fit libmicrohttpd's 8 KiB connection pool (HTTPServer), so a
-                    // query carries short texts; libmicrohttpd itself answers a longer one with its own 414.
+                    // query carries short texts; libmicrohttpd itself answers a longer one with its own 414. The
+                    // lengths count characters: 300 + 100 of them, 4 UTF-8 bytes each, URL-encoded (×3), plus a
+                    // 256-character model id stay under the limit.
                     .init(
                         "message", required: true,
                         "user text; the URL-encoded request head must stay under ~7.5 KB (longer: POST /api/chat/stream/multi)",
-                        maxLength: 1000),
-                    .init("system", "system prompt (counts toward the same ~7.5 KB)", maxLength: 500),
+                        maxLength: 300),
+                    .init("system", "system prompt (counts toward the same ~7.5 KB)", maxLength: 100),
                     .init("temperature", type: "number", "0 to 2", range: 0...2),
                     .init("max_tokens", type: "integer", "output limit", range: 1...1_000_000),
                     .strategy, .capability("the capability every candidate needs (default chat)"),

@@ -9,8 +9,9 @@ extension Route.Parameter {
     static let largestExactInteger: Double = 9_007_199_254_740_991
 
     /// What `Duration(parsing:)` reads: numbers with units (`250ms`, `1.5s`, `1h30m`), or a bare number of
-    /// seconds.
-    static let durationPattern = #"^\s*([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+\s*$|^\s*[0-9]+(\.[0-9]+)?\s*$"#
+    /// seconds, with spaces, tabs, CRs or LFs around.
+    static let durationPattern =
+        #"^[ \t\r\n]*((([0-9]+(\.[0-9]+)?|\.[0-9]+)(ms|s|m|h|d))+|[0-9]+(\.[0-9]+)?|\.[0-9]+)[ \t\r\n]*$"#
 
     /// An id made of visible ASCII (models, providers, publishers): the handlers' limits are in bytes.
     static let idPattern = "^[!-~]+$"

@@ -17,8 +17,8 @@ public struct Route: Sendable {
         case notImplemented
     }
 
-    /// A documented parameter. Its constraints go into the OpenAPI document's schema; the handler enforces them
-    /// (and CI's schemathesis run checks that the two agree).
+    /// A documented parameter. Its constraints go into the OpenAPI document's schema; the handler enforces them,
+    /// and CI's schemathesis run checks that what the schema admits is accepted.
     public struct Parameter: Sendable {
         public enum Location: String, Sendable { case query, path }
         public var name: String
@@ -77,8 +77,9 @@ public struct Route: Sendable {
     public var parameters: [Parameter]
     /// A short description of the JSON request body, when there is one.
     public var requestBody: String?
-    /// The JSON schema of the request body: every body it admits is accepted (an unknown model may still be
-    /// 404, a busy one 429 or 503), so clients and the fuzzer can build valid ones. nil: any JSON object.
+    /// The JSON schema of the request body: every body it admits passes the handler's validation, so clients and
+    /// the fuzzer can build valid ones; what it names may still be refused (an unknown model 404, a model without
+    /// the capability 400, a busy one 429 or 503). nil: any JSON object.
     public var requestSchema: JSONValue?
     /// The media types of a success, the usual one first: `application/json`, `text/event-stream`, or both for
     /// a route whose body asks for a stream or not.

@@ -20,6 +20,7 @@ struct DurationParsingTests {
             ("0", .zero),
             ("0ms", .zero),
             ("  5m\t", .seconds(300)),
+            ("\r\n1h\r\n", .seconds(3600)),  // "\r\n" is one Character: trimmed by scalar
             ("1h30m", .seconds(5400)),
             ("1m0.5s", .milliseconds(60_500)),
             ("0.0000000001s", .zero),  // below a nanosecond: truncated
