@@ -73,6 +73,9 @@ struct ChatRequestBody: Decodable, Equatable {
     /// Most messages one request may carry.
     static let maximumMessages = 10_000
     static let roles: Set<String> = ["system", "user", "assistant", "developer"]
+    /// The longest model id, alias or `auto` a request may name.
+    static let maximumModelBytes = 256
+    static let maxTokensRange = 1...1_000_000
 
     /// Decodes and validates `bytes`; `allowMessage` accepts `message` as a single user turn.
     static func parse(_ bytes: [UInt8], allowMessage: Bool) throws -> ChatRequestBody {
@@ -85,12 +88,16 @@ struct ChatRequestBody: Decodable, Equatable {
         guard let model, !model.isEmpty else {
             throw APIError.validation("missing field 'model' (a model id, alias or auto)")
         }
-        guard model.utf8.count <= 256 else { throw APIError.validation("field 'model' is longer than 256 bytes") }
+        guard model.utf8.count <= Self.maximumModelBytes else {
+            throw APIError.validation("field 'model' is longer than \(Self.maximumModelBytes) bytes")
+        }
         if let temperature, !(0...2).contains(temperature) {
             throw APIError.validation("field 'temperature' must be between 0 and 2")
         }
-        if let tokens = maxTokens ?? maxCompletionTokens, !(1...1_000_000).contains(tokens) {
-            throw APIError.validation("field 'max_tokens' must be between 1 and 1000000")
+        if let tokens = maxTokens ?? maxCompletionTokens, !Self.maxTokensRange.contains(tokens) {
+            throw APIError.validation(
+                "field 'max_tokens' must be between \(Self.maxTokensRange.lowerBound) and \(Self.maxTokensRange.upperBound)"
+            )
         }
         if let n, n != 1 { throw APIError.validation("field 'n' must be 1: one answer per request") }
         if message != nil && messages != nil {
@@ -173,15 +180,9 @@ struct ChatRequestBody: Decodable, Equatable {
                 ],
             ],
         ]
-        let tokens: JSONValue = ["type": "integer", "minimum": 1, "maximum": 1_000_000]
+        let tokens = Route.Parameter.integer("max_tokens", "", in: maxTokensRange).schema
         var properties: [(String, JSONValue)] = [
-            (
-                "model",
-                [
-                    "type": "string", "minLength": 1, "maxLength": 256, "pattern": .string(Route.Parameter.idPattern),
-                    "description": "a model id, an alias, or auto", "examples": ["auto"],
-                ]
-            ),
+            ("model", Route.Parameter.routedModelField),
             (
                 "messages",
                 [
@@ -214,12 +215,8 @@ struct ChatRequestBody: Decodable, Equatable {
                 [
                     "type": "object", "description": "routing options for this request",
                     "properties": [
-                        "strategy": ["enum": .array(RoutingStrategy.allCases.map { .string($0.rawValue) })],
-                        "capability": ["enum": .array(Capability.allCases.map { .string($0.rawValue) })],
-                        "fallbacks": [
-                            "type": "integer", "minimum": .int(RoutingConfig.maxFallbacksRange.lowerBound),
-                            "maximum": .int(RoutingConfig.maxFallbacksRange.upperBound),
-                        ],
+                        "strategy": Route.Parameter.strategy.schema, "capability": Route.Parameter.capability().schema,
+                        "fallbacks": Route.Parameter.fallbacks.schema,
                     ],
                 ]
             ))

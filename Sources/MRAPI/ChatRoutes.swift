@@ -35,10 +35,7 @@ enum ChatRoutes {
                 "GET", "/api/chat/stream", summary: "Single-turn streaming chat (SSE)", access: .authenticated,
                 tag: "chat",
                 parameters: [
-                    .init(
-                        "model", required: true, "model id, alias or auto", maxLength: 256,
-                        pattern: Route.Parameter.idPattern
-                    ),
+                    .routedModel,
                     // The whole request head must fit libmicrohttpd's 8 KiB connection pool (HTTPServer), so a
                     // query carries short texts; libmicrohttpd itself answers a longer one with its own 414. The
                     // lengths count characters: 300 + 100 of them, 4 UTF-8 bytes each, URL-encoded (×3), plus a
@@ -49,13 +46,8 @@ enum ChatRoutes {
                         maxLength: 300),
                     .init("system", "system prompt (counts toward the same ~7.5 KB)", maxLength: 100),
                     .init("temperature", type: "number", "0 to 2", range: 0...2),
-                    .init("max_tokens", type: "integer", "output limit", range: 1...1_000_000),
-                    .strategy, .capability("the capability every candidate needs (default chat)"),
-                    .init(
-                        "fallbacks", type: "integer", "0 to 10 (default: routing.max_fallbacks)",
-                        range: Double(
-                            RoutingConfig.maxFallbacksRange.lowerBound)...Double(
-                                RoutingConfig.maxFallbacksRange.upperBound)),
+                    .integer("max_tokens", "output limit", in: ChatRequestBody.maxTokensRange),
+                    .strategy, .capability("the capability every candidate needs (default chat)"), .fallbacks,
                 ], produces: ["text/event-stream"],
                 handler: .asyncOnLoop { request in
                     let chat = try service(request)
@@ -78,12 +70,12 @@ enum ChatRoutes {
     /// The single turn of `GET /api/chat/stream`, from its query.
     static func queryRequest(_ request: RouteRequest) throws -> RoutedChatRequest {
         let query = request.query
-        let model = try query.requiredString("model", maxLength: 256)
+        let model = try query.requiredString("model", maxLength: ChatRequestBody.maximumModelBytes)
         let message = try query.requiredString("message", maxLength: 1 << 20)
         let body = ChatRequestBody(
             model: model, messages: nil, message: message, system: try query.string("system", maxLength: 1 << 20),
             temperature: try query.double("temperature", in: 0...2),
-            maxTokens: try query.int("max_tokens", in: 1...1_000_000),
+            maxTokens: try query.int("max_tokens", in: ChatRequestBody.maxTokensRange),
             route: ChatRequestBody.RouteBody(
                 strategy: try query.oneOf("strategy", RoutingStrategy.allCases.map(\.rawValue)),
                 capability: try query.oneOf("capability", Capability.allCases.map(\.rawValue)),

@@ -211,10 +211,7 @@ struct EmbeddingRequestBody: Decodable {
     static let schema: JSONValue = [
         "type": "object", "required": ["model", "input"],
         "properties": [
-            "model": [
-                "type": "string", "minLength": 1, "maxLength": 256, "pattern": .string(Route.Parameter.idPattern),
-                "description": "a model id, an alias, or auto", "examples": ["auto"],
-            ],
+            "model": Route.Parameter.routedModelField,
             "input": [
                 "anyOf": [
                     ["type": "string"],
@@ -229,7 +226,7 @@ struct EmbeddingRequestBody: Decodable {
 
     static func parse(_ bytes: [UInt8]) throws -> EmbeddingRequestBody {
         let body = try JSONCoding.decode(EmbeddingRequestBody.self, from: bytes)
-        guard let model = body.model, !model.isEmpty, model.utf8.count <= 256 else {
+        guard let model = body.model, !model.isEmpty, model.utf8.count <= ChatRequestBody.maximumModelBytes else {
             throw APIError.validation("missing field 'model' (a model id, alias or auto)")
         }
         guard let texts = body.input?.texts, !texts.isEmpty else {

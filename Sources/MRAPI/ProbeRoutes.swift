@@ -45,9 +45,7 @@ package enum ProbeRoutes {
                 "GET", "/api/probe/stream", summary: "Run a batch probe (or join the running one); results as SSE",
                 access: .authenticated, tag: "probes",
                 parameters: [
-                    .init(
-                        "workers", type: "integer", "parallel probes, 1-256",
-                        range: Double(workersRange.lowerBound)...Double(workersRange.upperBound)),
+                    .integer("workers", "parallel probes, 1-256", in: workersRange),
                     .duration("delay", "between starts, per worker (0-600s)"),
                     .duration("timeout", "per probe (100ms-600s)"), .capability("only models with this capability"),
                     .idFilter("publisher", maxLength: 200, "only this publisher's models"),

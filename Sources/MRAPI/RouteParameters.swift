@@ -24,18 +24,35 @@ extension Route.Parameter {
         "strategy", "cost, latency, capability or balanced (default: the configured one)",
         allowed: RoutingStrategy.allCases.map(\.rawValue))
 
+    /// The model a routed request names (a model id, an alias or `auto`), as the chat stream's query parameter.
+    static let routedModel = Self(
+        "model", required: true, "model id, alias or auto", maxLength: ChatRequestBody.maximumModelBytes,
+        pattern: idPattern)
+
+    /// The same as a body field (chat, `/v1` chat, embeddings).
+    static let routedModelField: JSONValue = [
+        "type": "string", "minLength": 1, "maxLength": .int(ChatRequestBody.maximumModelBytes),
+        "pattern": .string(idPattern), "description": "a model id, an alias, or auto", "examples": ["auto"],
+    ]
+
+    /// An integer parameter within `range`.
+    static func integer(_ name: String, _ description: String, in range: ClosedRange<Int>) -> Self {
+        Self(name, type: "integer", description, range: Double(range.lowerBound)...Double(range.upperBound))
+    }
+
     /// An optional filter by id, at most `maxLength` bytes.
     static func idFilter(_ name: String, maxLength: Int, _ description: String) -> Self {
         Self(name, description, maxLength: maxLength, pattern: idPattern)
     }
 
+    static let fallbacks = integer(
+        "fallbacks", "0 to 10 (default: routing.max_fallbacks)", in: RoutingConfig.maxFallbacksRange)
+
     static let cursor = Self(
         "cursor", type: "integer", "from a previous page's `next`", range: 1...largestExactInteger)
 
     static func pageSize(_ range: ClosedRange<Int>, default value: Int) -> Self {
-        Self(
-            "limit", type: "integer", "page size, \(range.lowerBound)-\(range.upperBound) (default \(value))",
-            range: Double(range.lowerBound)...Double(range.upperBound))
+        integer("limit", "page size, \(range.lowerBound)-\(range.upperBound) (default \(value))", in: range)
     }
 
     static func duration(_ name: String, _ description: String) -> Self {

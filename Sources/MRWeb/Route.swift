@@ -31,8 +31,8 @@ public struct Route: Sendable {
         public var allowed: [String]
         /// The values an `integer` or `number` parameter may take.
         public var range: ClosedRange<Double>?
-        /// The most characters a string may have (the handler's limit in bytes, for the ASCII the pattern
-        /// allows).
+        /// The most characters a string may have. Handlers count bytes: for ASCII ids the same number, for any
+        /// text fewer characters (the declaration says how it got its number).
         public var maxLength: Int?
         /// A regular expression every accepted value matches.
         public var pattern: String?
